@@ -207,7 +207,13 @@ def read_json_records(text: str, suffix: str) -> list[Any]:
     try:
         if suffix == ".jsonl":
             return [json.loads(line) for line in text.splitlines() if line.strip()]
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            if not error.msg.startswith("Extra data"):
+                raise
+            # JSON Lines saved with a .json suffix, as many exports are
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
     except json.JSONDecodeError as error:
         raise UnreadableFile(f"invalid JSON: {error.msg} at line {error.lineno}") from error
     if isinstance(data, dict) and isinstance(data.get("articles"), list):

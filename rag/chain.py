@@ -26,6 +26,19 @@ from rag.answer import (
 from rag.config import Settings
 from rag.retrieval import Filters, NewsRetriever
 
+# Passages scoring far below the best one only distract a small model (measured: it answered
+# "China", from a Moon-landing passage, to who took over the NAM chair).
+RELATIVE_CONTEXT_CUTOFF = 0.75
+
+
+def passages_for_model(docs: list[Document], limit: int) -> list[Document]:
+    """The best passages, dropping those scoring under 75% of the top score."""
+    if not docs:
+        return []
+    top = float(docs[0].metadata.get("score", 0.0))
+    keep = [d for d in docs if float(d.metadata.get("score", 0.0)) >= RELATIVE_CONTEXT_CUTOFF * top]
+    return keep[:limit]
+
 
 def generation_chain(llm: BaseLLM) -> Runnable[dict[str, str], str]:
     """prompt | model | text, with the stop sequences the base model needs."""
@@ -50,10 +63,11 @@ class Pipeline:
         docs = self.retriever.search(question, k or self.settings.top_k, filters)
         retrieved = time.perf_counter()
         sources = [document_to_source(n, doc) for n, doc in enumerate(docs, start=1)]
-        context = docs[: self.settings.context_passages]
+        context = passages_for_model(docs, self.settings.context_passages)
         reason = refusal_reason(question, context, self.settings.min_relevance)
+        cited: list[int] = []
         if reason:
-            text, cited, refused = REFUSAL, [], True
+            text, refused = REFUSAL, True
         else:
             text, cited = self.generate(question, context)
             refused = text == REFUSAL
@@ -79,7 +93,7 @@ class Pipeline:
                 {"passages": format_passages(context), "question": question}
             )
             text, cited = clean_answer(raw, context)
-            if text and not unsupported_terms(text, context):
+            if text and not unsupported_terms(text, question, context):
                 return text, cited
         return extractive_answer(question, context)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -229,9 +228,8 @@ def serve(
       newsrag serve
       newsrag serve --port 8080 --data-dir ~/newsrag-data
     """
-    from ui.app import launch
-
     from rag.chain import build_pipeline
+    from ui.app import launch
 
     settings = load_settings(data_dir)
     pipeline = guarded(lambda: build_pipeline(settings))
@@ -267,4 +265,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -3,6 +3,7 @@ subject here)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ BODY = "The council approved the budget on Monday. It will fund three new school
 
 def make_corpus(root: Path) -> Path:
     write(root / "bbc" / "business" / "001.txt", f"Budget approved\n\n{BODY}\n")
-    write(root / "bbc" / "tech" / "002.txt", "Chip maker grows\n\nSales of chips rose 12% in May.\n")
+    write(
+        root / "bbc" / "tech" / "002.txt", "Chip maker grows\n\nSales of chips rose 12% in May.\n"
+    )
     write(root / "seed" / "003.txt", " date 2024-12-28 + ↺ − 16 px\n\nUganda took the chair.\n")
     return root
 
@@ -130,7 +133,7 @@ def test_store_built_with_another_model_fails_clearly(
     tmp_path: Path, settings: Settings, fake_embeddings: HashingEmbeddings
 ) -> None:
     ingest([make_corpus(tmp_path / "news")], open_store(settings, "model-a"), fake_embeddings)
-    with pytest.raises(StoreError, match="built with the embedding model 'model-a'.*'model-b'"):
+    with pytest.raises(StoreError, match=r"built with the embedding model 'model-a'.*'model-b'"):
         open_store(settings, "model-b")
     store = open_store(settings, "model-a")
     with pytest.raises(StoreError, match="256-dimensional"):
@@ -155,3 +158,29 @@ def test_sample_corpus_loads_in_every_format(
     assert all(store.records.get(d) for d in ["science/slim-moon-landing", "sport/euro-2024-final"])
     undated = [r for r in store.collection.get()["metadatas"] if not r["published"]]
     assert undated == []
+
+
+@pytest.mark.datasets
+def test_bbc_folder_ingests_every_article_then_nothing_then_one(
+    tmp_path: Path, datasets: Path
+) -> None:
+    """2,225 files, one Latin-1; fake embeddings, since loading and hashing are the subject."""
+    corpus = tmp_path / "bbc"
+    shutil.copytree(datasets / "bbc", corpus)
+    settings = Settings(data_dir=tmp_path / "data")
+    store = open_store(settings, "fake")
+    embeddings = HashingEmbeddings(dim=32)
+    first = ingest([corpus], store, embeddings)
+    assert (first.added, first.skipped) == (2225, [])
+    assert store.records.count() == 2225
+    latin1 = store.collection.get(where={"doc_id": "sport/199"})["documents"]
+    assert any("£" in text for text in latin1) and not any("\ufffd" in t for t in latin1)
+
+    second = ingest([corpus], store, embeddings)
+    assert (second.unchanged, second.chunks_written) == (2225, 0)
+
+    edited = corpus / "tech" / "001.txt"
+    edited.write_text(edited.read_text() + "\nAn added closing sentence.\n")
+    third = ingest([corpus], store, embeddings)
+    assert (third.updated, third.unchanged) == (1, 2224)
+    assert third.chunks_written == store.records.get("tech/001").chunks

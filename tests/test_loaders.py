@@ -11,7 +11,7 @@ from ingest.loaders import load_article_bytes, normalise_date
 SCRAPED = (
     " date 2024-12-28 + ↺ − 16 px\n\n"
     "In 2024, the ministry said Azerbaijan chaired the movement, News.Az reports.According to "
-    "the document, the chair passed to Uganda.\"As a result, South Sudan joined.\n\nNews.Az\n"
+    'the document, the chair passed to Uganda."As a result, South Sudan joined.\n\nNews.Az\n'
 )
 
 
@@ -32,13 +32,15 @@ def test_scraped_date_header_becomes_published_and_vanishes() -> None:
 def test_glued_sentences_are_separated_but_names_with_dots_are_not() -> None:
     article = load_one(SCRAPED, ".txt")
     assert "reports. According" in article.text
-    assert "Uganda. \"As a result" in article.text
+    assert 'Uganda. "As a result' in article.text
     assert "News.Az reports" in article.text
     assert unglue_sentences("COP29.The ministry") == "COP29. The ministry"
 
 
 def test_headline_on_first_line_is_the_title() -> None:
-    article = load_one("Ad sales boost Time Warner profit\n\n Quarterly profits jumped 76%.\n", ".txt")
+    article = load_one(
+        "Ad sales boost Time Warner profit\n\n Quarterly profits jumped 76%.\n", ".txt"
+    )
     assert article.title == "Ad sales boost Time Warner profit"
     assert article.text == "Quarterly profits jumped 76%."
     assert article.published is None
@@ -74,7 +76,7 @@ def test_empty_and_binary_files_are_refused_with_a_reason(raw: bytes, reason: st
 
 
 def test_unsupported_suffix_is_refused() -> None:
-    with pytest.raises(UnreadableFile, match="unsupported file type '.pdf'"):
+    with pytest.raises(UnreadableFile, match=r"unsupported file type '\.pdf'"):
         load_article_bytes(b"%PDF-1.4", ".pdf", "doc", "src")
 
 
@@ -129,6 +131,11 @@ def test_json_object_and_jsonl_records() -> None:
     assert all(r.source == "world" for r in records)
 
 
+def test_json_lines_saved_as_json_are_read() -> None:
+    lines = b'{"title": "A", "text": "First."}\n{"title": "B", "text": "Second."}\n'
+    assert [a.title for a in load_article_bytes(lines, ".json", "x", "s")] == ["A", "B"]
+
+
 def test_invalid_json_is_refused_with_its_position() -> None:
     with pytest.raises(UnreadableFile, match="invalid JSON"):
         load_article_bytes(b'{"title": "x", ', ".json", "d", "s")
@@ -143,5 +150,7 @@ def test_debris_and_dates() -> None:
 
 
 def test_lone_surrogates_and_control_characters_are_removed() -> None:
-    article = load_one("Title\n\nBad \ud800 text\x07 here.".encode("utf-8", "surrogatepass"), ".txt")
+    article = load_one(
+        "Title\n\nBad \ud800 text\x07 here.".encode("utf-8", "surrogatepass"), ".txt"
+    )
     assert article.text == "Bad text here."

@@ -60,8 +60,11 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
     )
 
 
-def launch(pipeline: Pipeline, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any) -> Any:
+def launch(
+    pipeline: Pipeline, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any
+) -> gr.Blocks:
     """Start the app; a bounded queue answers 'busy' instead of piling up requests."""
     demo = build_app(pipeline)
     demo.queue(max_size=32, default_concurrency_limit=1)
-    return demo.launch(server_name=host, server_port=port, footer_links=[], **kwargs)
+    demo.launch(server_name=host, server_port=port, footer_links=[], **kwargs)
+    return demo

@@ -1,0 +1,1 @@
+"""Answer-quality evaluation (`newsrag eval`); see ../shared/eval-format.md."""

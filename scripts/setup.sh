@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Create .venv and install newsrag with everything it needs, the bundled models included.
+# Safe to re-run: an up-to-date environment is left as it is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+
+# llama-cpp-python has no wheel for this platform and compiles (about 10 minutes on 2 cores,
+# once: pip caches the built wheel). The multimodal tools, tests and examples are not needed.
+export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF}"
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
+
+# torch is pinned in pyproject.toml to the CPU build; an unpinned torch pulls several GB of CUDA.
+.venv/bin/python -m pip install --quiet -e ".[dev]"
+.venv/bin/newsrag --help >/dev/null
+echo "newsrag is installed in .venv (run: .venv/bin/newsrag --help)"
