@@ -41,7 +41,7 @@ def test_chat_answers_with_sources_and_refuses_plainly(app_url: str) -> None:
     assert reply.startswith("Uganda took over the chair \\[1\\]")
     assert "**Sources:**" in reply and "Uganda takes over the Non" in reply
     refusal = client.predict(message="Who won the 2030 World Cup?", api_name="/ask")
-    assert refusal.startswith("I couldn't find this in the ingested articles.")
+    assert refusal == "I couldn't find this in the ingested articles."
 
 
 def test_rendered_answer_never_carries_links_or_images_from_article_text() -> None:

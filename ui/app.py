@@ -28,9 +28,10 @@ def escape_markdown(text: str) -> str:
 def render_answer(answer: Answer) -> str:
     """Markdown for one reply. Only the sources' own URLs become links."""
     lines = [escape_markdown(answer.answer)]
-    shown = answer.sources if answer.refused else [s for s in answer.sources if s.n in answer.cited]
+    # A refusal lists nothing: unrelated "closest" articles read as if they were evidence.
+    shown = [] if answer.refused else [s for s in answer.sources if s.n in answer.cited]
     if shown:
-        lines.append("\n**Closest articles:**" if answer.refused else "\n**Sources:**")
+        lines.append("\n**Sources:**")
     for src in shown:
         label = escape_markdown(src.title or src.doc_id)
         if src.url.startswith(("http://", "https://")):
