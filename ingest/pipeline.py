@@ -19,7 +19,7 @@ from langchain_core.embeddings import Embeddings
 from ingest.chunking import Chunk, chunk_article, embedding_text
 from ingest.clean import UnreadableFile
 from ingest.loaders import Article, load_article_bytes, read_file
-from rag.store import ArticleRecord, NewsStore
+from rag.store import ArticleRecord, NewsStore, lexical_row
 
 LOADER_VERSION = "1"  # bump when parsing or chunking changes, so every file is re-read
 # Dataset documentation that sits beside articles; never an article itself.
@@ -127,7 +127,8 @@ class Ingestor:
         self.store.upsert(ids, texts, vectors, metadatas)
         for record in records:  # a shorter new version leaves old tail chunks behind
             self.store.delete_chunks(record.doc_id, from_chunk=record.chunks)
-        self.store.records.save(records)
+        lexical_rows = [lexical_row(t, m) for t, m in zip(texts, metadatas, strict=True)]
+        self.store.records.save(records, lexical_rows)
         report.chunks_written += len(ids)
 
 

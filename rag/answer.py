@@ -23,6 +23,7 @@ class Source(BaseModel):
     url: str
     snippet: str
     score: float
+    in_time_scope: bool | None = None  # inside the time the question named; None: undated
 
 
 class Timings(BaseModel):
@@ -37,6 +38,8 @@ class Answer(BaseModel):
     refused: bool
     sources: list[Source] = Field(default_factory=list)
     cited: list[int] = Field(default_factory=list, description="source numbers the answer cites")
+    search_query: str = ""
+    time_scope: dict[str, object] | None = None
     timings: Timings = Field(default_factory=Timings)
 
 
@@ -51,6 +54,7 @@ def document_to_source(n: int, doc: Document) -> Source:
         url=meta.get("url", ""),
         snippet=doc.page_content,
         score=float(meta.get("score", 0.0)),
+        in_time_scope=meta.get("in_time_scope"),
     )
 
 

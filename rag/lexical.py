@@ -1,0 +1,88 @@
+"""The lexical (BM25) index: SQLite FTS5 in the same database file as the article records.
+
+Why FTS5 rather than rank_bm25 or bm25s: it is a maintained BM25 implementation that ships
+with Python, updates incrementally (bm25s and rank_bm25 rebuild the whole index to add one
+document), persists on disk, and commits in the same transaction as the article records, so
+the index cannot drift from the records through add, replace, prune or a crash.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+
+SCHEMA = """
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, doc_id UNINDEXED, chunk UNINDEXED, source UNINDEXED, published_day UNINDEXED,
+    tokenize = 'porter unicode61 remove_diacritics 2');
+"""
+
+# Words too common to help a BM25 query; they only slow it down (every chunk has "the").
+_QUERY_STOPWORDS = frozenset(
+    "a an the of in on at to for from by with and or but is are was were be been has have had "
+    "did do does what which who whom whose when where why how that this these those it its as "
+    "than then there their they he she his her him them we you i me my our your about into "
+    "over after before during not no can could would should will may might".split()
+)
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    doc_id: str
+    chunk: int
+    bm25: float  # higher is better (FTS5's bm25() is negated)
+
+
+def fts_query(text: str) -> str | None:
+    """Turn free text into an FTS5 query: each content word quoted, OR-ed (BM25 ranks them)."""
+    words = [w for w in re.findall(r"\w+", text.lower()) if w not in _QUERY_STOPWORDS]
+    unique = list(dict.fromkeys(words))[:64]
+    return " OR ".join(f'"{w}"' for w in unique) if unique else None
+
+
+def add_chunks(db: sqlite3.Connection, rows: list[tuple[str, str, int, str, int]]) -> None:
+    """rows: (text, doc_id, chunk, source, published_day); call inside the records' transaction."""
+    db.executemany(
+        "INSERT INTO chunks_fts (text, doc_id, chunk, source, published_day) "
+        "VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def delete_articles(db: sqlite3.Connection, doc_ids: list[str]) -> None:
+    db.executemany("DELETE FROM chunks_fts WHERE doc_id = ?", [(d,) for d in doc_ids])
+
+
+def search(
+    db: sqlite3.Connection,
+    text: str,
+    n: int,
+    since_day: int | None = None,
+    until_day: int | None = None,
+    source: str | None = None,
+) -> list[LexicalHit]:
+    query = fts_query(text)
+    if query is None:
+        return []
+    clauses = ["chunks_fts MATCH ?"]
+    params: list[object] = [query]
+    if since_day is not None:
+        clauses.append("published_day >= ?")
+        params.append(since_day)
+    if until_day is not None:
+        clauses.append("published_day <= ? AND published_day > 0")
+        params.append(until_day)
+    if source is not None:
+        clauses.append("source = ?")
+        params.append(source)
+    sql = (
+        "SELECT doc_id, chunk, bm25(chunks_fts) AS rank FROM chunks_fts "
+        f"WHERE {' AND '.join(clauses)} ORDER BY rank LIMIT ?"
+    )
+    rows = db.execute(sql, [*params, n]).fetchall()
+    return [LexicalHit(doc_id, int(chunk), -float(rank)) for doc_id, chunk, rank in rows]
+
+
+def count(db: sqlite3.Connection) -> int:
+    return int(db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0])

@@ -1,0 +1,211 @@
+"""Retrieval benchmark: dense vs lexical vs hybrid on three sets. Prints markdown tables.
+
+  .venv/bin/python scripts/bench_retrieval.py            # all three sets
+  .venv/bin/python scripts/bench_retrieval.py --sets dev multihop --limit 200
+
+Sets (from ../shared/datasets):
+  bbc       each BBC headline as a query for its own article (bodies ingested without line 1);
+            an article whose body is identical to the gold one counts as a hit
+  dev       qa/dev.jsonl answerable cases (follow-ups with their history), over seed/ + bbc/
+  multihop  MultiHop-RAG facts grouped by (title, source, published_at) into articles;
+            evidence recall@10 and the share of questions with all evidence in the top 10
+The ingested stores are kept in --work-dir, so a second run embeds nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest.pipeline import ingest  # noqa: E402
+from rag.chain import Pipeline  # noqa: E402
+from rag.config import Settings  # noqa: E402
+from rag.retrieval import NewsRetriever  # noqa: E402
+from rag.store import open_store  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "datasets"
+MODES = ("dense", "lexical", "hybrid")
+Case = tuple[str, list[dict], set[str]]  # question, history, gold doc ids
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def build_pipeline(folder: Path, data_dir: Path, embeddings) -> Pipeline:
+    settings = Settings(data_dir=data_dir)
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    report = ingest([folder], store, embeddings, progress=True)
+    print(
+        f"<!-- {folder.name}: {report.added} added, {report.unchanged} unchanged, "
+        f"{len(report.skipped)} skipped -->"
+    )
+    return Pipeline(settings, NewsRetriever(store=store, embeddings=embeddings), None)
+
+
+def prepare_bbc(work: Path) -> tuple[Path, list[Case]]:
+    folder = work / "bbc-bodies" / "bbc"
+    by_body: dict[str, set[str]] = {}
+    headlines: list[tuple[str, str, str]] = []
+    for path in sorted((DATA / "bbc").rglob("*.txt")):
+        if path.name.lower().startswith("readme"):
+            continue
+        raw = path.read_bytes()
+        text = raw.decode("utf-8") if is_utf8(raw) else raw.decode("cp1252")
+        headline, _, body = text.partition("\n")
+        doc_id = "bbc/" + path.relative_to(DATA / "bbc").with_suffix("").as_posix()
+        target = folder / path.relative_to(DATA / "bbc")
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(body.strip() + "\n", encoding="utf-8")
+        digest = hashlib.sha256(" ".join(body.split()).encode()).hexdigest()
+        by_body.setdefault(digest, set()).add(doc_id)
+        headlines.append((headline.strip(), doc_id, digest))
+    cases = [(h, [], by_body[digest]) for h, _, digest in headlines]
+    return folder.parent, cases
+
+
+def is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def prepare_dev() -> tuple[Path, list[Case]]:
+    rows = [json.loads(line) for line in (DATA / "qa" / "dev.jsonl").read_text().splitlines()]
+    cases = [(r["question"], r["history"], set(r["doc_ids"])) for r in rows if r["answers"]]
+    return DATA, cases
+
+
+def prepare_multihop(work: Path) -> tuple[Path, list[Case]]:
+    folder = work / "multihop-articles" / "multihop"
+    truth = json.loads((DATA / "multihop" / "ground_truth.json").read_text())
+    queries = json.loads((DATA / "multihop" / "queries.json").read_text())["queries"]
+    articles: dict[tuple[str, str, str], dict] = {}
+    gold: dict[str, set[str]] = {}
+    for qid, item in truth.items():
+        for ev in item.get("evidence_list", []):
+            key = (ev["title"], ev["source"], ev["published_at"])
+            article = articles.setdefault(key, {
+                "id": f"a{len(articles):04d}", "title": ev["title"], "source": ev["source"],
+                "published": ev["published_at"], "url": ev.get("url", ""), "facts": [],
+            })  # fmt: skip
+            if ev["fact"] not in article["facts"]:
+                article["facts"].append(ev["fact"])
+            gold.setdefault(qid, set()).add(f"multihop/{article['id']}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for article in articles.values():
+        record = {k: v for k, v in article.items() if k != "facts"}
+        record["text"] = "\n\n".join(article["facts"])
+        path = folder / f"{article['id']}.json"
+        if not path.exists():
+            path.write_text(json.dumps(record, ensure_ascii=False))
+    cases = [(q["question"], [], gold[str(q["id"])]) for q in queries if gold.get(str(q["id"]))]
+    return folder.parent, cases
+
+
+def evaluate(pipeline: Pipeline, cases: list[Case], mode: str) -> dict[str, float]:
+    pipeline.retriever.mode = mode  # type: ignore[assignment]
+    hit1 = hit5 = mrr = recall = all10 = 0.0
+    latencies = []
+    for question, history, gold in cases:
+        found = pipeline.retrieve(question, k=10, history=history)
+        latencies.append(found.seconds)
+        ranked = [d.metadata["doc_id"] for d in found.documents]
+        hits = [i for i, d in enumerate(ranked) if d in gold]
+        hit1 += bool(hits and hits[0] == 0)
+        hit5 += bool(hits and hits[0] < 5)
+        mrr += 1 / (hits[0] + 1) if hits else 0.0
+        recall += len(set(ranked) & gold) / len(gold)
+        all10 += gold <= set(ranked)
+    n = len(cases)
+    return {
+        "hit@1": hit1 / n, "hit@5": hit5 / n, "mrr@10": mrr / n, "recall@10": recall / n,
+        "all@10": all10 / n, "p50_ms": 1000 * statistics.median(latencies),
+        "p95_ms": 1000 * percentile(latencies, 0.95),
+    }  # fmt: skip
+
+
+def print_table(name: str, n: int, results: dict[str, dict[str, float]]) -> None:
+    print(f"\n### {name} ({n} queries)\n")
+    keys = ["hit@1", "hit@5", "mrr@10", "recall@10", "all@10", "p50_ms", "p95_ms"]
+    print("| mode | " + " | ".join(keys) + " |")
+    print("| --- " * (len(keys) + 1) + "|")
+    for mode, row in results.items():
+        cells = [f"{row[k]:.0f}" if k.endswith("ms") else f"{row[k]:.3f}" for k in keys]
+        print(f"| {mode} | " + " | ".join(cells) + " |")
+
+
+def relevance_spread(pipeline: Pipeline) -> None:
+    """Best-passage cosine for answerable vs unanswerable dev cases and off-topic questions."""
+    rows = [json.loads(line) for line in (DATA / "qa" / "dev.jsonl").read_text().splitlines()]
+    off_topic = [
+        "Who won the 2030 World Cup?", "What is the capital of the Mars colony?",
+        "How do I bake sourdough bread?", "Which team won the 2031 Super Bowl?",
+        "What is the boiling point of mercury?", "Who wrote the Harry Potter books?",
+    ]  # fmt: skip
+    groups: dict[str, list[float]] = {"answerable": [], "unanswerable (near miss)": []}
+    for r in rows:
+        found = pipeline.retrieve(r["question"], k=3, history=r["history"])
+        best = max((d.metadata["score"] for d in found.documents), default=0.0)
+        groups["answerable" if r["answers"] else "unanswerable (near miss)"].append(best)
+    groups["off-topic"] = [
+        max((d.metadata["score"] for d in pipeline.retrieve(q, k=3).documents), default=0.0)
+        for q in off_topic
+    ]
+    print("\n### Best-passage cosine similarity (hybrid), for the refusal threshold\n")
+    print("| group | n | min | p10 | median | max |\n| --- | --- | --- | --- | --- | --- |")
+    for name, values in groups.items():
+        print(
+            f"| {name} | {len(values)} | {min(values):.3f} | {percentile(values, 0.1):.3f} | "
+            f"{statistics.median(values):.3f} | {max(values):.3f} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sets", nargs="+", default=["bbc", "dev", "multihop"])
+    parser.add_argument("--work-dir", type=Path, default=Path("/tmp/newsrag-bench"))
+    parser.add_argument("--limit", type=int, default=0, help="queries per set (0: all)")
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"needs the data sets in {DATA}")
+    from rag.models import make_embeddings
+
+    embeddings = make_embeddings(Settings())
+    prepare: dict[str, Callable[[], tuple[Path, list[Case]]]] = {
+        "bbc": lambda: prepare_bbc(args.work_dir),
+        "dev": prepare_dev,
+        "multihop": lambda: prepare_multihop(args.work_dir),
+    }
+    for name in args.sets:
+        folder, cases = prepare[name]()
+        pipeline = build_pipeline(folder, args.work_dir / f"store-{name}", embeddings)
+        cases = cases[: args.limit] if args.limit else cases
+        pipeline.retrieve("warm up")
+        results = {mode: evaluate(pipeline, cases, mode) for mode in MODES}
+        print_table(name, len(cases), results)
+        if name == "dev":
+            pipeline.retriever.mode = "hybrid"
+            relevance_spread(pipeline)
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main()
+    print(f"\n<!-- {time.perf_counter() - started:.0f} s -->")
