@@ -103,6 +103,27 @@ class ArticleRecords:
             self.db.executemany("DELETE FROM articles WHERE doc_id = ?", [(d,) for d in doc_ids])
             lexical.delete_articles(self.db, list(doc_ids))
 
+    def published_dates(self, doc_ids: list[str]) -> dict[str, str]:
+        marks = ",".join("?" * len(doc_ids))
+        rows = self.db.execute(
+            f"SELECT doc_id, published FROM articles WHERE doc_id IN ({marks})", doc_ids
+        )
+        return {doc_id: published for doc_id, published in rows if published}
+
+    def minor_sources(self) -> list[str]:
+        """Sources holding at most half the articles (narrowing to a bigger one gains nothing),
+        cached until the number of articles changes."""
+        count = self.count()
+        if getattr(self, "_sources_at", None) != count:
+            rows = self.db.execute(
+                "SELECT source FROM articles WHERE source != '' GROUP BY source "
+                "HAVING count(*) * 2 <= ?",
+                (count,),
+            )
+            self._sources = sorted(row[0] for row in rows)
+            self._sources_at = count
+        return self._sources
+
     def newest_published(self) -> str | None:
         row = self.db.execute("SELECT max(published) FROM articles").fetchone()
         return row[0] if row and row[0] else None
@@ -174,20 +195,14 @@ class NewsStore:
     def count_chunks(self) -> int:
         return int(self.collection.count())
 
-    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
+    def chunks_with_vectors(
+        self, ids: list[str]
+    ) -> dict[str, tuple[str, dict[str, Any], list[float]]]:
         if not ids:
             return {}
-        got = self.collection.get(ids=ids, include=["embeddings"])
-        return dict(zip(got["ids"], got["embeddings"], strict=True))
-
-    def chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-        if not ids:
-            return {}
-        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
-        return {
-            i: (text, dict(meta or {}))
-            for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        }
+        got = self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        rows = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
+        return {i: (text, dict(meta or {}), list(vec)) for i, text, meta, vec in rows}
 
     def backfill_lexical_index(self, page: int = 1000) -> int:
         """Build the lexical index once for a store ingested before it existed."""

@@ -214,3 +214,29 @@ def test_cli_ask_takes_history_from_a_file(tmp_path: Path, monkeypatch: pytest.M
     bad = write(tmp_path / "bad.json", '[{"role": "robot", "content": "x"}]')
     result = runner.invoke(app, ["ask", "Why?", "--history", str(bad), "--data-dir", data])
     assert result.exit_code == 2 and "history turn 1 needs role" in result.stderr
+
+
+def test_sources_named_in_a_question_are_found() -> None:
+    from rag.retrieval import mentioned_sources
+
+    sources = ["Cnbc | World Business News Leader", "TechCrunch", "The Verge", "bbc", "Fortune"]
+    question = "Did TechCrunch and Cnbc both report the trial? And the verge?"
+    assert mentioned_sources(question, sources) == [
+        "Cnbc | World Business News Leader", "TechCrunch", "The Verge",
+    ]  # fmt: skip
+    assert mentioned_sources("Is this a fortunate outcome?", sources) == []
+
+
+def test_a_named_source_lifts_its_article(tmp_path: Path, settings: Settings) -> None:
+    embeddings = HashingEmbeddings()
+    folder = tmp_path / "news"
+    for i in range(6):
+        write(folder / f"h{i}.md", f"---\ntitle: Trial day {i}\nsource: Herald\n---\n\n"
+              f"The trial of the founder continued on day {i} with witnesses.\n")  # fmt: skip
+    write(folder / "courier.md", "---\ntitle: Founder on the stand\nsource: Courier\n---\n\n"
+          "The founder spoke in his own defence.\n")  # fmt: skip
+    store = open_store(settings, "fake")
+    ingest([folder], store, embeddings)
+    retriever = NewsRetriever(store=store, embeddings=embeddings)
+    question = "What did the trial of the founder hear from witnesses, as the Courier reported?"
+    assert "courier" in ids(retriever.search(question, 3))
