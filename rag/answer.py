@@ -24,18 +24,21 @@ class Source(BaseModel):
     snippet: str
     score: float
     in_time_scope: bool | None = None  # inside the time the question named; None: undated
+    evidence: list[str] = Field(default_factory=list, description="sentences the answer rests on")
 
 
 class Timings(BaseModel):
     retrieve_s: float = 0.0
     generate_s: float = 0.0
     total_s: float = 0.0
+    first_token_s: float | None = None
 
 
 class Answer(BaseModel):
     question: str
     answer: str
     refused: bool
+    grounded: bool = Field(True, description="every sentence shown is supported by its sources")
     sources: list[Source] = Field(default_factory=list)
     cited: list[int] = Field(default_factory=list, description="source numbers the answer cites")
     search_query: str = ""
@@ -122,6 +125,31 @@ Answer:"""
 
 PROMPT = PromptTemplate.from_template(FEW_SHOT)
 STOP = ["\n", "Question:", "Passages:"]
+# A server gives no control of the first token: a newline stop could end the answer before it
+# starts, so remote models stop at the next example block and the answer's first line is kept.
+STOP_REMOTE = ["Question:", "Passages:", "\n\n\n"]
+
+
+def stop_sequences(llm: object) -> list[str]:
+    from rag.llm import LlamaCppLLM
+
+    return STOP if isinstance(llm, LlamaCppLLM) else STOP_REMOTE
+
+
+# Text in an article that addresses the model rather than the reader. Retrieved text is data:
+# such sentences are cut from the passages the model sees and never count as evidence.
+INSTRUCTION_LIKE = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.!?]{0,60}\b(instructions?|prompts?|rules|above|"
+    r"previous|context)\b|\b(reply|respond|answer|say|output|print)\b[^.!?]{0,30}\b(only|with|"
+    r"exactly)\b|\bsystem prompt\b|\byou are (now )?(an? )?(ai|assistant|chatbot|language model)\b",
+    re.IGNORECASE,
+)
+
+
+def defang(text: str) -> str:
+    """The passage without sentences that give orders to a language model."""
+    kept = [s for s in split_sentences(" ".join(text.split())) if not INSTRUCTION_LIKE.search(s)]
+    return " ".join(kept)
 
 
 def format_passages(documents: list[Document], max_chars: int = 900) -> str:
@@ -129,7 +157,7 @@ def format_passages(documents: list[Document], max_chars: int = 900) -> str:
     for n, doc in enumerate(documents, start=1):
         meta = doc.metadata
         where_when = ", ".join(p for p in (meta.get("source"), meta.get("published")) if p)
-        text = " ".join(doc.page_content.split())[:max_chars]
+        text = defang(doc.page_content)[:max_chars]
         lines.append(f"[{n}] {meta.get('title', '')} ({where_when}): {text}")
     return "\n".join(lines)
 
@@ -139,6 +167,7 @@ def format_passages(documents: list[Document], max_chars: int = 900) -> str:
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)]*)\)")
 _CITATION = re.compile(r"\[(\d+)\]")
+_BARE_URL = re.compile(r"(?:https?|ftp|data|javascript):[^\s)\]]+|www\.[^\s)\]]+", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -154,8 +183,10 @@ def best_passage(text: str, documents: list[Document]) -> int:
 
 def clean_answer(raw: str, documents: list[Document]) -> tuple[str, list[int]]:
     """One line, no images or links, citations limited to the passages given; adds one if none."""
-    text = raw.strip().split("\n", 1)[0].strip()
+    text = raw.strip().split("\n", 1)[0].strip()  # remote models may run past one line
     text = _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", text))
+    allowed = {d.metadata.get("url") for d in documents if d.metadata.get("url")}
+    text = _BARE_URL.sub(lambda m: m.group() if m.group() in allowed else "", text)
     valid = range(1, len(documents) + 1)
     cited = [int(n) for n in _CITATION.findall(text) if int(n) in valid]
     text = _CITATION.sub(lambda m: m.group() if int(m.group(1)) in valid else "", text).strip()
@@ -166,7 +197,7 @@ def clean_answer(raw: str, documents: list[Document]) -> tuple[str, list[int]]:
     return text, sorted(set(cited))
 
 
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     (
         "a an the of in on at to for from by with and or but is are was were be been has have "
         "had did do does what which who whom whose when where why how that this these those it "
@@ -179,7 +210,7 @@ _STOPWORDS = frozenset(
 
 def stems(text: str) -> set[str]:
     """Content words cut to 5 letters, so 'chair' meets 'chaired' and 'chairmanship'."""
-    return {w[:5] for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
+    return {w[:5] for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
 
 
 def extractive_answer(question: str, documents: list[Document]) -> tuple[str, list[int]]:
@@ -187,7 +218,7 @@ def extractive_answer(question: str, documents: list[Document]) -> tuple[str, li
     question_stems = stems(question)
     best: tuple[int, int, str] = (0, 0, "")
     for n, doc in enumerate(documents, start=1):
-        for sentence in split_sentences(" ".join(doc.page_content.split())):
+        for sentence in split_sentences(defang(doc.page_content)):
             overlap = len(question_stems & stems(sentence))
             if overlap > best[0]:
                 best = (overlap, n, sentence)
@@ -196,29 +227,4 @@ def extractive_answer(question: str, documents: list[Document]) -> tuple[str, li
     return f"“{best[2]}” [{best[1]}]", [best[1]]
 
 
-_NAME_OR_NUMBER = re.compile(r"\b(?:\d[\d,.:%-]*\d|\d|[A-Z][\w'’-]+)")
-
-
-def unsupported_terms(answer: str, question: str, documents: list[Document]) -> list[str]:
-    """Numbers and capitalised names in the answer that no relevant passage sentence contains.
-
-    A term counts as supported only inside a sentence that also shares a content word with
-    the question: the bundled 270M model invents years and names, and it also lifts real
-    names from passages that are beside the point ('China' for who took over the NAM chair).
-    """
-    question_stems = stems(question)
-    relevant = " ".join(
-        sentence
-        for d in documents
-        for sentence in split_sentences(f"{d.metadata.get('title', '')}. {d.page_content}")
-        if question_stems & stems(sentence)
-    ).lower()
-    body = _CITATION.sub("", answer)
-    first_word = body.split(maxsplit=1)[0] if body.split() else ""
-    missing = []
-    for term in _NAME_OR_NUMBER.findall(body):
-        if term == first_word and term.lower() in _STOPWORDS:
-            continue  # "The", "In" opening the sentence are not names
-        if term.lower().strip(".,") not in relevant:
-            missing.append(term)
-    return missing
+NAME_OR_NUMBER = re.compile(r"\b(?:\d[\d,.:%-]*\d|\d|[A-Z][\w'’-]+)")

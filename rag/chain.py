@@ -1,10 +1,10 @@
-"""The question-answering pipeline: retrieve -> gate -> generate -> check -> Answer."""
+"""The question-answering pipeline: retrieve -> gate -> generate (streamed) -> verify -> Answer."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 from langchain_core.language_models.llms import BaseLLM
@@ -14,7 +14,6 @@ from langchain_core.runnables import Runnable
 from rag.answer import (
     PROMPT,
     REFUSAL,
-    STOP,
     Answer,
     Source,
     Timings,
@@ -23,30 +22,36 @@ from rag.answer import (
     extractive_answer,
     format_passages,
     refusal_reason,
-    unsupported_terms,
+    stop_sequences,
 )
 from rag.config import Settings
 from rag.followup import Turn, standalone_query
 from rag.retrieval import Filters, NewsRetriever
 from rag.timescope import TimeScope, parse_time_scope
+from rag.verify import verify_answer
 
 # Passages scoring far below the best one only distract a small model (measured: it answered
 # "China", from a Moon-landing passage, to who took over the NAM chair).
 RELATIVE_CONTEXT_CUTOFF = 0.75
+# Prompt length is most of the bundled model's latency (~590 prompt tokens/s here): three
+# 900-character chunks, or more passages when they are short (RGB's are ~200 characters).
+CONTEXT_CHARS = 2700
 
 
 def passages_for_model(docs: list[Document], limit: int) -> list[Document]:
-    """The best passages, dropping those scoring under 75% of the top score."""
+    """The best passages, dropping those scoring under 75% of the best score."""
     if not docs:
         return []
-    top = float(docs[0].metadata.get("score", 0.0))
-    keep = [d for d in docs if float(d.metadata.get("score", 0.0)) >= RELATIVE_CONTEXT_CUTOFF * top]
+    best = max(float(d.metadata.get("score", 0.0)) for d in docs)
+    keep = [
+        d for d in docs if float(d.metadata.get("score", 0.0)) >= RELATIVE_CONTEXT_CUTOFF * best
+    ]
     return keep[:limit]
 
 
 def generation_chain(llm: BaseLLM) -> Runnable[dict[str, str], str]:
-    """prompt | model | text, with the stop sequences the base model needs."""
-    return PROMPT | llm.bind(stop=STOP) | StrOutputParser()
+    """prompt | model | text, with the stop sequences that model needs."""
+    return PROMPT | llm.bind(stop=stop_sequences(llm)) | StrOutputParser()
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,17 @@ class Retrieved:
     documents: list[Document]
     scope: TimeScope | None
     seconds: float
+
+
+@dataclass
+class Draft:
+    """What generation produced, after verification."""
+
+    text: str
+    cited: list[int]
+    grounded: bool
+    evidence: dict[int, list[str]] = field(default_factory=dict)
+    first_token_s: float | None = None
 
 
 @dataclass
@@ -94,44 +110,83 @@ class Pipeline:
         filters: Filters | None = None,
         history: Sequence[Turn] | None = None,
     ) -> Answer:
+        for event in self.ask_stream(question, k, filters, history):
+            if isinstance(event, Answer):
+                return event
+        raise RuntimeError("the answer stream ended without an answer")  # pragma: no cover
+
+    def ask_stream(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        history: Sequence[Turn] | None = None,
+    ) -> Generator[str | Answer, None, None]:
+        """Yield the model's text as it is generated, then the verified Answer (last)."""
         started = time.perf_counter()
         question = " ".join(question.split())
         found = self.retrieve(question, k, filters, history)
-        context = passages_for_model(found.documents, self.settings.context_passages)
-        reason = refusal_reason(question, context, self.settings.min_relevance)
-        cited: list[int] = []
-        if reason:
-            text, refused = REFUSAL, True
-        else:
-            text, cited = self.generate(question, found.query, context)
-            refused = text == REFUSAL
+        draft = yield from self.draft_stream(question, found.query, found.documents)
         total = time.perf_counter() - started
-        return Answer(
+        sources = [document_to_source(n, d) for n, d in enumerate(found.documents, start=1)]
+        for source in sources:
+            source.evidence = draft.evidence.get(source.n, [])
+        yield Answer(
             question=question,
-            answer=text,
-            refused=refused,
-            sources=[document_to_source(n, d) for n, d in enumerate(found.documents, start=1)],
-            cited=cited,
+            answer=draft.text,
+            refused=draft.text == REFUSAL,
+            grounded=draft.grounded,
+            sources=sources,
+            cited=draft.cited,
             search_query=found.query,
             time_scope=found.scope.as_dict() if found.scope else None,
             timings=Timings(
                 retrieve_s=round(found.seconds, 4),
                 generate_s=round(total - found.seconds, 4),
                 total_s=round(total, 4),
+                first_token_s=draft.first_token_s,
             ),
         )
 
-    def generate(self, question: str, query: str, context: list[Document]) -> tuple[str, list[int]]:
-        """The model's answer when every name and number in it is in a passage sentence about
-        the question; otherwise (or with no model) the best evidence sentence, quoted."""
+    def draft_stream(
+        self, question: str, query: str, documents: list[Document]
+    ) -> Generator[str, None, Draft]:
+        """Gate, then generate and verify: the answer step alone, given ranked passages."""
+        context = passages_for_model(documents, self.settings.context_passages)
+        if refusal_reason(question, context, self.settings.min_relevance):
+            return Draft(REFUSAL, [], grounded=True)
+        return (yield from self.generate(question, query, context))
+
+    def answer_passages(self, question: str, documents: list[Document]) -> Draft:
+        """The answer step without retrieval (benchmarks that hand over their own passages)."""
+        stream = self.draft_stream(question, question, documents)
+        while True:
+            try:
+                next(stream)
+            except StopIteration as done:
+                return done.value
+
+    def generate(
+        self, question: str, query: str, context: list[Document]
+    ) -> Generator[str, None, Draft]:
+        """Stream the model's answer, then keep only what the passages support; with nothing
+        supported (or no model), quote the best evidence sentence instead."""
+        first_token_s = None
         if self.llm is not None:
-            raw = generation_chain(self.llm).invoke(
-                {"passages": format_passages(context), "question": question}
-            )
-            text, cited = clean_answer(raw, context)
-            if text and not unsupported_terms(text, query, context):
-                return text, cited
-        return extractive_answer(question, context)
+            started = time.perf_counter()
+            parts: list[str] = []
+            chain_input = {"passages": format_passages(context), "question": question}
+            for part in generation_chain(self.llm).stream(chain_input):
+                first_token_s = first_token_s or round(time.perf_counter() - started, 4)
+                parts.append(part)
+                yield part
+            text, _ = clean_answer("".join(parts), context)
+            verified = verify_answer(text, query, context)
+            if verified.text:
+                return Draft(verified.text, verified.cited, True, verified.evidence, first_token_s)
+        text, cited = extractive_answer(question, context)
+        evidence = {cited[0]: [text.split("” [")[0].lstrip("“")]} if cited else {}
+        return Draft(text, cited, True, evidence, first_token_s)
 
 
 def build_pipeline(settings: Settings, with_llm: bool = True) -> Pipeline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -29,13 +30,19 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSO
 TopK = Annotated[int | None, typer.Option("-k", "--top-k", help="Articles to retrieve.", min=1)]
 Since = Annotated[str | None, typer.Option(help="Only articles published on/after YYYY-MM-DD.")]
 Until = Annotated[str | None, typer.Option(help="Only articles published on/before YYYY-MM-DD.")]
+LlmSpec = Annotated[
+    str | None,
+    typer.Option("--llm", help="llamacpp:bundled | llamacpp:/path.gguf | openai:MODEL | none"),
+]
 SourceName = Annotated[str | None, typer.Option("--source", help="Only articles from SOURCE.")]
 
 
-def load_settings(data_dir: Path | None) -> Settings:
+def load_settings(data_dir: Path | None, llm: str | None = None) -> Settings:
     settings = Settings()
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir.expanduser()})
+    if llm is not None:
+        settings = settings.model_copy(update={"llm": llm})
     return settings
 
 
@@ -136,6 +143,7 @@ def ask(
         Path | None,
         typer.Option(help='Earlier turns, a JSON file: [{"role": "user", "content": "..."}, ...]'),
     ] = None,
+    llm: LlmSpec = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -145,6 +153,7 @@ def ask(
       newsrag ask "Who took over the NAM chair?"
       newsrag ask "What did Time Warner earn?" -k 6 --json
       newsrag ask "And how much did its sales rise?" --history chat.json
+      newsrag ask "Who won Euro 2024?" --llm none      # quote the evidence, no model
     """
     if not question.strip():
         raise fail("the question is empty")
@@ -152,12 +161,32 @@ def ask(
     turns = read_history(history) if history else None
     from rag.chain import build_pipeline
 
-    settings = load_settings(data_dir)
-    answer = guarded(lambda: build_pipeline(settings).ask(question, top_k, filters, turns))
+    settings = load_settings(data_dir, llm)
+    pipeline = guarded(lambda: build_pipeline(settings))
+    stream = pipeline.ask_stream(question, top_k, filters, turns)
+    answer = guarded(lambda: show_stream(stream, live=not as_json and sys.stdout.isatty()))
     if as_json:
         emit_json(answer.model_dump())
     else:
         print_answer(answer)
+
+
+def show_stream(stream: Any, live: bool) -> Answer:
+    """Print tokens as they come (on a terminal), then clear them: the verified answer is what
+    stays on screen."""
+    from rag.answer import Answer
+
+    started = False
+    for event in stream:
+        if isinstance(event, Answer):
+            if started:
+                sys.stdout.write("\0338\033[J")  # back to the saved cursor; clear the draft
+            return event
+        if live:
+            sys.stdout.write(event if started else "\0337" + event.lstrip())
+            sys.stdout.flush()
+            started = True
+    raise RuntimeError("no answer")  # pragma: no cover
 
 
 def read_history(path: Path) -> Any:
@@ -237,6 +266,7 @@ def serve(
         str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you protect the app.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    llm: LlmSpec = None,
     data_dir: DataDir = None,
 ) -> None:
     """Start the chat app in the browser.
@@ -248,7 +278,7 @@ def serve(
     from rag.chain import build_pipeline
     from ui.app import launch
 
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, llm)
     pipeline = guarded(lambda: build_pipeline(settings))
     launch(pipeline, host=host, port=port)
 
@@ -274,7 +304,7 @@ def demo(
     typer.echo(f"Ingesting the sample articles into {demo_dir} ...", err=True)
     ingest([sample_corpus_dir()], prune=True, source=None, data_dir=demo_dir, as_json=False)
     typer.echo("Try: Who took over the NAM chair?", err=True)
-    serve(host=host, port=port, data_dir=demo_dir)
+    serve(host=host, port=port, llm=None, data_dir=demo_dir)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models.llms import LLM
+from langchain_core.language_models.llms import LLM, BaseLLM
 from langchain_core.outputs import GenerationChunk
 from pydantic import PrivateAttr
 
-CompletionLLM = LLM  # what make_llm returns; tests pass langchain_core's FakeListLLM
+CompletionLLM = BaseLLM  # what make_llm returns: LlamaCppLLM, langchain-openai OpenAI, fakes
 
 # Tokens made only of white space. A base model starts about half its answers with a newline;
 # with a newline stop sequence that returns nothing, so such tokens are banned as first token.

@@ -75,13 +75,44 @@ def bundled_gemma_path() -> str:
     return str(target)
 
 
-def make_llm(settings: Settings) -> CompletionLLM:
+def make_llm(settings: Settings) -> CompletionLLM | None:
+    """'llamacpp:bundled' | 'llamacpp:/path.gguf' | 'openai:MODEL' (any OpenAI-compatible
+    completions server at NEWSRAG_OPENAI_BASE_URL) | 'none' (extractive answers, no model)."""
     provider, model = split_spec(settings.llm)
+    if provider == "none":
+        return None
+    if provider == "openai":
+        return make_openai_llm(settings, model)
     if provider != "llamacpp":
-        raise ConfigError(f"unknown LLM provider '{provider}' in '{settings.llm}'")
+        raise ConfigError(
+            f"unknown LLM provider '{provider}' in '{settings.llm}': "
+            "use llamacpp:bundled, llamacpp:/path/model.gguf, openai:MODEL or none"
+        )
     path = bundled_gemma_path() if model in ("", "bundled") else model
     if not Path(path).is_file():
         raise ConfigError(f"GGUF model file not found: {path}")
     from rag.llm import LlamaCppLLM
 
     return LlamaCppLLM.from_path(path, threads=settings.llm_threads or os.cpu_count() or 2)
+
+
+def make_openai_llm(settings: Settings, model: str) -> CompletionLLM:
+    """The completions endpoint, not chat: the same few-shot prompt serves base models."""
+    if not settings.openai_base_url:
+        raise ConfigError(
+            "NEWSRAG_OPENAI_BASE_URL must name the server, e.g. http://127.0.0.1:8080/v1"
+        )
+    if not model:
+        raise ConfigError("name the served model: NEWSRAG_LLM=openai:MODEL")
+    from langchain_openai import OpenAI
+
+    key = settings.openai_api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
+    return OpenAI(
+        model=model,
+        base_url=settings.openai_base_url,
+        api_key=key,
+        temperature=0.0,
+        max_tokens=settings.max_answer_tokens,
+        timeout=settings.openai_timeout_s,
+        max_retries=1,
+    )

@@ -6,13 +6,15 @@ import html
 import re
 from typing import TYPE_CHECKING, Any
 
+from rag.answer import Answer
+from rag.followup import Turn
+
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import gradio as gr
 
-    from rag.answer import Answer
     from rag.chain import Pipeline
-
-from rag.followup import Turn
 
 EXAMPLES = [
     "Who took over the NAM chair?",
@@ -60,10 +62,18 @@ def plain_turns(history: list[dict[str, Any]]) -> list[Turn]:
 def build_app(pipeline: Pipeline) -> gr.Blocks:
     import gradio as gr
 
-    def respond(message: str, history: list[dict[str, Any]]) -> str:
+    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[str]:
+        """Stream the draft as it is generated; the verified answer replaces it at the end."""
         if not message or not message.strip():
-            return "Please type a question."
-        return render_answer(pipeline.ask(message[:2000], history=plain_turns(history)))
+            yield "Please type a question."
+            return
+        draft = ""
+        for event in pipeline.ask_stream(message[:2000], history=plain_turns(history)):
+            if isinstance(event, Answer):
+                yield render_answer(event)
+                return
+            draft += event
+            yield escape_markdown(draft.lstrip()) + " …"
 
     return gr.ChatInterface(
         fn=respond,

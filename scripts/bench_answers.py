@@ -1,0 +1,176 @@
+"""Answer benchmark: RGB (generator alone, with noise, rejection and counterfactual passages)
+and dev.jsonl through the whole pipeline, for the bundled model, the extractive mode (no model)
+and, when NEWSRAG_OPENAI_BASE_URL is set, an OpenAI-compatible model. Prints markdown tables.
+
+  .venv/bin/python scripts/bench_answers.py --dev-data-dir DIR   # DIR: ../shared/datasets ingested
+  .venv/bin/python scripts/bench_answers.py --rgb-limit 30 --modes extractive
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import string
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from langchain_core.documents import Document  # noqa: E402
+
+from rag.chain import Pipeline  # noqa: E402
+from rag.config import Settings  # noqa: E402
+from rag.retrieval import NewsRetriever  # noqa: E402
+from rag.store import open_store  # noqa: E402
+from rag.verify import claim_terms  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "datasets"
+
+
+def normalise(text: str) -> str:
+    """SQuAD normalisation: lowercase, no punctuation, no a/an/the, single spaces."""
+    text = "".join(c for c in text.lower() if c not in set(string.punctuation))
+    return " ".join(w for w in text.split() if w not in ("a", "an", "the"))
+
+
+def flatten(golds: object) -> list[str]:
+    """RGB answers are a string, a list of alternatives, or a list of such lists."""
+    if isinstance(golds, str):
+        return [golds]
+    return [g for item in golds for g in flatten(item)] if isinstance(golds, list) else []
+
+
+def contains(answer: str, golds: object) -> bool:
+    return any(normalise(g) and normalise(g) in normalise(answer) for g in flatten(golds))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def rgb_passages(row: dict, noise: float | None, embeddings, counterfactual: bool = False):
+    """5 passages: positives and negatives in RGB's ratio (noise None: negatives only)."""
+    rng = random.Random(row["id"])
+    negatives = list(row["negative"])
+    if counterfactual:
+        texts = list(row["positive_wrong"])[:5]
+    elif noise is None:
+        texts = negatives[:5]
+    else:  # as RGB: 5 - n negatives positives (fewer when fewer exist), n negatives
+        n_negative = round(5 * noise)
+        texts = list(row["positive"])[: 5 - n_negative] + negatives[:n_negative]
+    rng.shuffle(texts)
+    query_vector = embeddings.embed_query(row["query"])
+    vectors = embeddings.embed_documents(texts)
+    scored = [
+        Document(page_content=t, metadata={"doc_id": f"rgb/{row['id']}/{i}", "title": "",
+                 "score": float(sum(a * b for a, b in zip(query_vector, v, strict=True)))})
+        for i, (t, v) in enumerate(zip(texts, vectors, strict=True))
+    ]  # fmt: skip
+    return sorted(scored, key=lambda d: d.metadata["score"], reverse=True)
+
+
+def bench_rgb(pipeline: Pipeline, embeddings, limit: int) -> dict[str, float]:
+    rows = [json.loads(line) for line in (DATA / "rgb" / "en_fact.json").read_text().splitlines()]
+    rows = rows[:limit] if limit else rows
+    result: dict[str, float] = {}
+    for label, noise in (("acc noise 0", 0.0), ("acc noise 0.4", 0.4), ("acc noise 0.8", 0.8)):
+        hits = [
+            contains(pipeline.answer_passages(r["query"], rgb_passages(r, noise, embeddings)).text,
+                     r["answer"])
+            for r in rows
+        ]  # fmt: skip
+        result[label] = sum(hits) / len(hits)
+    drafts = [pipeline.answer_passages(r["query"], rgb_passages(r, None, embeddings)) for r in rows]
+    result["rejection (negatives only)"] = sum(
+        d.text.startswith("I couldn't") for d in drafts
+    ) / len(rows)
+    fakes = [
+        contains(pipeline.answer_passages(r["query"], rgb_passages(r, 0, embeddings, True)).text,
+                 r["fakeanswer"])
+        for r in rows
+    ]  # fmt: skip
+    result["fake answer repeated"] = sum(fakes) / len(rows)
+    return result
+
+
+def grounded(answer) -> bool:
+    """Every number and proper name of the answer appears in a source it cites."""
+    cited = " ".join(s.snippet + " " + s.title for s in answer.sources if s.n in answer.cited)
+    body = re.sub(r"\[\d+\]", "", answer.answer.strip("“”"))
+    return all(term.lower() in cited.lower() for term in claim_terms(body))
+
+
+def bench_dev(pipeline: Pipeline) -> dict[str, float]:
+    rows = [json.loads(line) for line in (DATA / "qa" / "dev.jsonl").read_text().splitlines()]
+    pipeline.ask("warm-up question")
+    answers = [(r, pipeline.ask(r["question"], history=r["history"])) for r in rows]
+    answerable = [(r, a) for r, a in answers if r["answers"]]
+    unanswerable = [(r, a) for r, a in answers if not r["answers"]]
+    shown = [a for _, a in answers if not a.refused]
+    latencies = [a.timings.total_s for _, a in answers]
+    first = [a.timings.first_token_s for _, a in answers if a.timings.first_token_s]
+    hits = sum(contains(a.answer, r["answers"]) for r, a in answerable)
+    return {
+        "answer_contains": hits / len(answerable),
+        "refusal_rate_unanswerable": sum(a.refused for _, a in unanswerable) / len(unanswerable),
+        "false_refusal_rate": sum(a.refused for _, a in answerable) / len(answerable),
+        "grounded_rate": sum(grounded(a) for a in shown) / max(1, len(shown)),
+        "latency p50 s": statistics.median(latencies),
+        "latency p95 s": percentile(latencies, 0.95),
+        "first token p50 s": statistics.median(first) if first else float("nan"),
+        "first token p95 s": percentile(first, 0.95) if first else float("nan"),
+    }  # fmt: skip
+
+
+def print_table(title: str, results: dict[str, dict[str, float]]) -> None:
+    modes = list(results)
+    print(f"\n### {title}\n\n| measure | " + " | ".join(modes) + " |")
+    print("| --- " * (len(modes) + 1) + "|")
+    for key in next(iter(results.values())):
+        print(f"| {key} | " + " | ".join(f"{results[m][key]:.3f}" for m in modes) + " |")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--modes", nargs="+", default=["bundled", "extractive", "openai"])
+    parser.add_argument("--rgb-limit", type=int, default=0)
+    parser.add_argument("--dev-data-dir", type=Path, default=None)
+    args = parser.parse_args()
+    from rag.models import make_embeddings, make_llm
+
+    embeddings = make_embeddings(Settings())
+    specs = {"bundled": "llamacpp:bundled", "extractive": "none"}
+    if os.environ.get("NEWSRAG_OPENAI_BASE_URL") and os.environ.get("NEWSRAG_OPENAI_MODEL"):
+        specs["openai"] = f"openai:{os.environ['NEWSRAG_OPENAI_MODEL']}"
+    rgb: dict[str, dict[str, float]] = {}
+    dev: dict[str, dict[str, float]] = {}
+    for mode in [m for m in args.modes if m in specs]:
+        settings = Settings(
+            llm=specs[mode], **({"data_dir": args.dev_data_dir} if args.dev_data_dir else {})
+        )
+        store = open_store(settings, "all-MiniLM-L6-v2")
+        pipeline = Pipeline(
+            settings, NewsRetriever(store=store, embeddings=embeddings), make_llm(settings)
+        )
+        rgb[mode] = bench_rgb(pipeline, embeddings, args.rgb_limit)
+        if args.dev_data_dir:
+            dev[mode] = bench_dev(pipeline)
+    print_table(
+        f"RGB en_fact, generator alone, 5 passages ({args.rgb_limit or 100} questions)", rgb
+    )
+    if dev:
+        print_table("qa/dev.jsonl through the whole pipeline (models loaded)", dev)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Answer verification on hand-made answers that cite wrong numbers, names and passages."""
+
+from __future__ import annotations
+
+from langchain_core.documents import Document
+
+from rag.verify import claim_terms, verify_answer
+
+NAM = Document(
+    page_content=(
+        "Azerbaijan chaired the Non-Aligned Movement (NAM) for 4 years. It handed the "
+        "chairmanship to Uganda at the 19th Summit held in Kampala on 19-20 January."
+    ),
+    metadata={"title": "NAM chair passes to Uganda", "doc_id": "seed/1"},
+)
+MOON = Document(
+    page_content="China launched the Chang'e-6 probe to the Moon on 3 May 2024.",
+    metadata={"title": "Moon probe", "doc_id": "sci/1"},
+)
+QUESTION = "Who took over the NAM chair?"
+
+
+def test_supported_sentence_is_kept_with_its_evidence() -> None:
+    result = verify_answer("Uganda took over the chair from Azerbaijan [1].", QUESTION, [NAM, MOON])
+    assert result.text == "Uganda took over the chair from Azerbaijan [1]."
+    assert result.cited == [1] and result.dropped == []
+    assert result.evidence == {
+        1: [
+            "It handed the chairmanship to Uganda at the 19th Summit held in Kampala on "
+            "19-20 January.",
+            "Azerbaijan chaired the Non-Aligned Movement (NAM) for 4 years.",
+        ]
+    }
+
+
+def test_invented_year_makes_the_sentence_unsupported() -> None:
+    result = verify_answer("The summit was held on 19-20 January 2019 [1].", QUESTION, [NAM])
+    assert result.text == "" and result.dropped == ["The summit was held on 19-20 January 2019."]
+
+
+def test_invented_name_is_dropped_but_the_supported_sentence_stays() -> None:
+    answer = "Uganda took over [1]. Ban Ki-moon handed it over in 2011 [1]."
+    result = verify_answer(answer, QUESTION, [NAM])
+    assert result.text == "Uganda took over [1]."
+    assert result.dropped == ["Ban Ki-moon handed it over in 2011."]
+
+
+def test_a_name_from_an_off_topic_passage_is_not_support() -> None:
+    assert verify_answer("China [2].", QUESTION, [NAM, MOON]).text == ""
+
+
+def test_wrong_citation_is_repaired_to_the_supporting_passage() -> None:
+    result = verify_answer("Uganda took over the chair [2].", QUESTION, [MOON, NAM])
+    assert result.text == "Uganda took over the chair [2]." and result.cited == [2]
+    result = verify_answer("Uganda took over the chair [1].", QUESTION, [MOON, NAM])
+    assert result.text == "Uganda took over the chair [2]." and result.cited == [2]
+
+
+def test_wrong_number_is_caught() -> None:
+    result = verify_answer("Azerbaijan chaired the NAM for 5 years [1].", QUESTION, [NAM])
+    assert result.text == ""
+
+
+def test_claim_terms_skip_a_sentence_opening_article() -> None:
+    assert claim_terms("The summit in Kampala drew 120 leaders [1].") == ["Kampala", "120"]
