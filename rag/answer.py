@@ -9,6 +9,7 @@ from langchain_core.documents import Document
 from langchain_core.prompts import PromptTemplate
 from pydantic import BaseModel, Field
 
+from rag.answertype import offers_candidate, wanted_type
 from rag.text import split_sentences
 
 REFUSAL = "I couldn't find this in the ingested articles."
@@ -213,15 +214,25 @@ def stems(text: str) -> set[str]:
     return {w[:5] for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
 
 
+def evidence_score(sentence: str, question: str, kind: str | None) -> float:
+    """Shared content words, plus the question's own figures, plus an answer of the asked-for
+    kind (a sentence on topic but without a candidate answer is the classic distractor)."""
+    overlap = len(stems(question) & stems(sentence))
+    figures = sum(1 for n in _NUMBER.findall(question) if n in sentence)
+    return overlap + 2 * figures + (1.5 if offers_candidate(sentence, question, kind) else 0)
+
+
 def extractive_answer(question: str, documents: list[Document]) -> tuple[str, list[int]]:
-    """The passage sentence sharing most content words with the question, quoted and cited."""
-    question_stems = stems(question)
-    best: tuple[int, int, str] = (0, 0, "")
+    """The passage sentence that best answers the question by `evidence_score`, quoted, cited."""
+    kind = wanted_type(question)
+    best: tuple[float, int, str] = (0.0, 0, "")
     for n, doc in enumerate(documents, start=1):
         for sentence in split_sentences(defang(doc.page_content)):
-            overlap = len(question_stems & stems(sentence))
-            if overlap > best[0]:
-                best = (overlap, n, sentence)
+            if not stems(question) & stems(sentence):
+                continue
+            score = evidence_score(sentence, question, kind)
+            if score > best[0]:
+                best = (score, n, sentence)
     if best[1] == 0:
         return REFUSAL, []
     return f"“{best[2]}” [{best[1]}]", [best[1]]

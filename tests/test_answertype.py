@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+from langchain_core.documents import Document
+
+from rag.answer import extractive_answer
+from rag.answertype import offers_candidate, wanted_type
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When was Diablo 3 released?", "date"),
+        ("In which year did Grange Hill first air?", "date"),
+        ("How many seats did Labour win?", "number"),
+        ("What was Tesla's revenue in Q1 2021?", "number"),
+        ("Who acquired Instagram?", "name"),
+        ("Which judge put Courtney Love on probation?", "name"),
+        ("Super Bowl 2021 location", None),
+    ],
+)
+def test_wanted_answer_type(question: str, kind: str | None) -> None:
+    assert wanted_type(question) == kind
+
+
+def test_a_candidate_must_be_new_to_the_question() -> None:
+    question = "Who acquired Instagram?"
+    assert offers_candidate("Facebook bought Instagram in 2012.", question, "name")
+    assert not offers_candidate("Instagram was acquired for its users.", question, "name")
+    assert offers_candidate("The game came out on May 15, 2012.", "When was it released?", "date")
+    assert not offers_candidate("The game came out to acclaim.", "When was it released?", "date")
+
+
+def test_extractive_prefers_the_sentence_holding_an_answer() -> None:
+    distractor = Document(
+        page_content="Wimbledon 2019 women's singles final tickets and the women's singles draw.",
+        metadata={},
+    )
+    answer = Document(
+        page_content="Simona Halep won the women's singles at Wimbledon in 2019.", metadata={}
+    )
+    text, cited = extractive_answer(
+        "Who won the women's singles Wimbledon in 2019?", [distractor, answer]
+    )
+    assert text.startswith("“Simona Halep won") and cited == [2]
