@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.loaders import Article
-from rag.text import split_sentences
+from rag.text import header_line, split_sentences
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,5 @@ def chunk_article(article: Article, max_chars: int = 900) -> list[Chunk]:
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
-    """What gets embedded: title, source and date give a chunk the context its text lacks.
-
-    (Measured on MultiHop here: this prefix lifted hybrid evidence recall@10 from 0.86 to 0.93.)
-    """
-    header = " | ".join(part for part in (article.title, article.source, article.published) if part)
-    return f"{header}\n{chunk.text}"
+    """What gets embedded: the article's header line, then the chunk."""
+    return f"{header_line(article.title, article.source, article.published)}\n{chunk.text}"

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from rag.cli_output import emit_json, print_answer, print_sources, show_stream
 from rag.config import Settings
 
 if TYPE_CHECKING:
-    from rag.answer import Answer, Source
+    pass
 
 app = typer.Typer(
     help="Ask questions about your news articles, offline, with cited sources.",
@@ -49,10 +50,6 @@ def load_settings(data_dir: Path | None, llm: str | None = None) -> Settings:
 def fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code=2)
-
-
-def emit_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
 def guarded(action: Any) -> Any:
@@ -119,19 +116,6 @@ def ingest(
         typer.echo(f"  skipped {skipped['path']}: {skipped['reason']}")
 
 
-def print_sources(sources: list[Source]) -> None:
-    for src in sources:
-        meta = ", ".join(p for p in (src.source, src.published or "undated") if p)
-        typer.echo(f"  [{src.n}] {src.title} ({meta}) · {src.doc_id} · score {src.score:.2f}")
-
-
-def print_answer(answer: Answer) -> None:
-    typer.echo(answer.answer)
-    if answer.sources:
-        typer.echo("\nClosest articles:" if answer.refused else "\nSources:")
-        print_sources(answer.sources)
-
-
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
@@ -169,24 +153,6 @@ def ask(
         emit_json(answer.model_dump())
     else:
         print_answer(answer)
-
-
-def show_stream(stream: Any, live: bool) -> Answer:
-    """Print tokens as they come (on a terminal), then clear them: the verified answer is what
-    stays on screen."""
-    from rag.answer import Answer
-
-    started = False
-    for event in stream:
-        if isinstance(event, Answer):
-            if started:
-                sys.stdout.write("\0338\033[J")  # back to the saved cursor; clear the draft
-            return event
-        if live:
-            sys.stdout.write(event if started else "\0337" + event.lstrip())
-            sys.stdout.flush()
-            started = True
-    raise RuntimeError("no answer")  # pragma: no cover
 
 
 def read_history(path: Path) -> Any:

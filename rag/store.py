@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag import lexical
+from rag.text import header_line
 
 if TYPE_CHECKING:
     from rag.config import Settings
@@ -243,7 +244,7 @@ class NewsStore:
 
 def lexical_row(text: str, meta: dict[str, Any]) -> tuple[str, str, int, str, int]:
     """What the lexical index holds for a chunk: its title, source and date, then its text."""
-    header = " | ".join(str(meta.get(k)) for k in ("title", "source", "published") if meta.get(k))
+    header = header_line(meta.get("title", ""), meta.get("source", ""), meta.get("published"))
     return (
         f"{header}\n{text}",
         meta["doc_id"],

@@ -1,0 +1,47 @@
+"""How the CLI prints: JSON, plain-text answers and sources, and a live token stream."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:  # the CLI starts without importing LangChain
+    from rag.answer import Answer, Source
+
+
+def emit_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def print_sources(sources: list[Source]) -> None:
+    for src in sources:
+        meta = ", ".join(p for p in (src.source, src.published or "undated") if p)
+        typer.echo(f"  [{src.n}] {src.title} ({meta}) · {src.doc_id} · score {src.score:.2f}")
+
+
+def print_answer(answer: Answer) -> None:
+    typer.echo(answer.answer)
+    if answer.sources:
+        typer.echo("\nClosest articles:" if answer.refused else "\nSources:")
+        print_sources(answer.sources)
+
+
+def show_stream(stream: Any, live: bool) -> Answer:
+    """Print tokens as they come (on a terminal), then clear them: the verified answer is what
+    stays on screen."""
+    from rag.answer import Answer
+
+    started = False
+    for event in stream:
+        if isinstance(event, Answer):
+            if started:
+                sys.stdout.write("\0338\033[J")  # back to the saved cursor; clear the draft
+            return event
+        if live:
+            sys.stdout.write(event if started else "\0337" + event.lstrip())
+            sys.stdout.flush()
+            started = True
+    raise RuntimeError("no answer")  # pragma: no cover
