@@ -32,7 +32,7 @@ from rag.verify import verify_answer
 
 # Passages scoring far below the best one only distract a small model (measured: it answered
 # "China", from a Moon-landing passage, to who took over the NAM chair).
-RELATIVE_CONTEXT_CUTOFF = 0.0
+RELATIVE_CONTEXT_CUTOFF = 0.75
 # Prompt length is most of the bundled model's latency (~590 prompt tokens/s here): three
 # 900-character chunks, or more passages when they are short (RGB's are ~200 characters).
 CONTEXT_CHARS = 2700

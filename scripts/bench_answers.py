@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["bundled", "extractive", "openai"])
     parser.add_argument("--rgb-limit", type=int, default=0)
     parser.add_argument("--dev-data-dir", type=Path, default=None)
+    parser.add_argument("--no-rgb", action="store_true", help="only the dev set")
     args = parser.parse_args()
     from rag.models import make_embeddings, make_llm
 
@@ -162,12 +163,13 @@ def main() -> None:
         pipeline = Pipeline(
             settings, NewsRetriever(store=store, embeddings=embeddings), make_llm(settings)
         )
-        rgb[mode] = bench_rgb(pipeline, embeddings, args.rgb_limit)
+        if not args.no_rgb:
+            rgb[mode] = bench_rgb(pipeline, embeddings, args.rgb_limit)
         if args.dev_data_dir:
             dev[mode] = bench_dev(pipeline)
-    print_table(
-        f"RGB en_fact, generator alone, 5 passages ({args.rgb_limit or 100} questions)", rgb
-    )
+    if rgb:
+        title = f"RGB en_fact, generator alone, 5 passages ({args.rgb_limit or 100} questions)"
+        print_table(title, rgb)
     if dev:
         print_table("qa/dev.jsonl through the whole pipeline (models loaded)", dev)
 
