@@ -27,6 +27,7 @@ from rag.answer import (
 from rag.config import Settings
 from rag.followup import Turn, standalone_query
 from rag.retrieval import Filters, NewsRetriever
+from rag.text import split_sentences
 from rag.timescope import TimeScope, parse_time_scope
 from rag.verify import verify_answer
 
@@ -155,7 +156,24 @@ class Pipeline:
         context = passages_for_model(documents, self.settings.context_passages)
         if refusal_reason(question, context, self.settings.min_relevance):
             return Draft(REFUSAL, [], grounded=True)
+        if self.settings.neighbour_chunks:
+            context = [self.with_neighbours(doc) for doc in context]
         return (yield from self.generate(question, query, context))
+
+    def with_neighbours(self, doc: Document) -> Document:
+        """The passage with the chunks before and after it, for facts that span a boundary.
+        The chunker repeats a short boundary sentence; it is not repeated here."""
+        doc_id, chunk = doc.metadata["doc_id"], int(doc.metadata["chunk"])
+        span = range(
+            chunk - self.settings.neighbour_chunks, chunk + self.settings.neighbour_chunks + 1
+        )
+        ids = [f"{doc_id}:{n}" for n in span if n >= 0]
+        texts = self.retriever.store.chunks_with_vectors([i for i in ids if i != doc.id])
+        sentences: list[str] = []
+        for chunk_id in ids:
+            text = doc.page_content if chunk_id == doc.id else texts.get(chunk_id, ("",))[0]
+            sentences.extend(s for s in split_sentences(text) if s not in sentences[-3:])
+        return Document(page_content=" ".join(sentences), id=doc.id, metadata=doc.metadata)
 
     def answer_passages(self, question: str, documents: list[Document]) -> Draft:
         """The answer step without retrieval (benchmarks that hand over their own passages)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.documents import Document
 from langchain_core.language_models.fake import FakeListLLM, FakeStreamingListLLM
 from pydantic import Field
 from typer.testing import CliRunner
@@ -110,3 +111,28 @@ def test_only_off_topic_passages_means_a_refusal(settings: Settings) -> None:
     llm = FakeListLLM(responses=["Paris [1]."])
     answer = sample_pipeline(settings, llm).ask("What is the recipe for a sourdough starter?")
     assert answer.refused and answer.answer == REFUSAL and llm.i == 0
+
+
+def test_neighbouring_chunks_bring_a_fact_across_the_boundary(
+    tmp_path: Path, settings: Settings
+) -> None:
+    opening = " ".join(
+        f"The council met about the new harbour bridge plan, part {i}." for i in range(6)
+    )
+    write(
+        tmp_path / "news" / "bridge.txt",
+        f"Bridge plan\n\n{opening} The bridge will cost 41 million euros.\n",
+    )
+    embeddings = HashingEmbeddings()
+    store = open_store(settings, "fake")
+    ingest([tmp_path / "news"], store, embeddings, chunk_chars=300)
+    assert store.records.get("bridge").chunks >= 2
+    retriever = NewsRetriever(store=store, embeddings=embeddings)
+    base = settings.model_copy(update={"min_relevance": 0.1, "llm": "none"})
+    text, meta, _ = store.chunks_with_vectors(["bridge:0"])["bridge:0"]
+    doc = Document(page_content=text, id="bridge:0", metadata=meta)
+    assert "41 million" not in doc.page_content
+    wider = Pipeline(base.model_copy(update={"neighbour_chunks": 1}), retriever, None)
+    expanded = wider.with_neighbours(doc)
+    assert "41 million" in expanded.page_content
+    assert expanded.page_content.count("part 4.") == 1  # the repeated boundary sentence, once
