@@ -24,6 +24,7 @@ from rag.answer import (
     refusal_reason,
     stop_sequences,
 )
+from rag.answertype import offers_candidate, wanted_type
 from rag.config import Settings
 from rag.followup import Turn, standalone_query
 from rag.retrieval import Filters, NewsRetriever
@@ -200,7 +201,9 @@ class Pipeline:
                 yield part
             text, _ = clean_answer("".join(parts), context)
             verified = verify_answer(text, query, context)
-            if verified.text:
+            # "The auctioneers were: [1]." passes verification but answers nothing
+            kind = wanted_type(question)
+            if verified.text and offers_candidate(verified.text, question, kind):
                 return Draft(verified.text, verified.cited, True, verified.evidence, first_token_s)
         text, cited = extractive_answer(question, context)
         evidence = {cited[0]: [text.split("” [")[0].lstrip("“")]} if cited else {}

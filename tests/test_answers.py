@@ -136,3 +136,10 @@ def test_neighbouring_chunks_bring_a_fact_across_the_boundary(
     expanded = wider.with_neighbours(doc)
     assert "41 million" in expanded.page_content
     assert expanded.page_content.count("part 4.") == 1  # the repeated boundary sentence, once
+
+
+def test_an_answer_without_the_asked_for_kind_falls_back_to_evidence(settings: Settings) -> None:
+    llm = FakeListLLM(responses=["The winner was decided in the final [1]."])
+    answer = sample_pipeline(settings, llm).ask("Who won the Euro 2024 final in Berlin?")
+    assert answer.answer.startswith("“") and "Spain" in answer.answer
+    assert answer.grounded and not answer.refused
