@@ -169,7 +169,8 @@ class Pipeline:
             chunk - self.settings.neighbour_chunks, chunk + self.settings.neighbour_chunks + 1
         )
         ids = [f"{doc_id}:{n}" for n in span if n >= 0]
-        texts = self.retriever.store.chunks_with_vectors([i for i in ids if i != doc.id])
+        others = [i for i in ids if i != doc.id]
+        texts = self.retriever.store.chunks_with_vectors(others, vectors=False)
         sentences: list[str] = []
         for chunk_id in ids:
             text = doc.page_content if chunk_id == doc.id else texts.get(chunk_id, ("",))[0]

@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS articles (
     title TEXT NOT NULL, published TEXT, source TEXT NOT NULL, url TEXT NOT NULL,
     chunks INTEGER NOT NULL, ingested_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 """
 
 
@@ -126,6 +127,7 @@ class ArticleRecords:
         return self._sources
 
     def newest_published(self) -> str | None:
+        """Asked on every question (for 'last year'); the index makes max() a lookup."""
         row = self.db.execute("SELECT max(published) FROM articles").fetchone()
         return row[0] if row and row[0] else None
 
@@ -197,12 +199,15 @@ class NewsStore:
         return int(self.collection.count())
 
     def chunks_with_vectors(
-        self, ids: list[str]
+        self, ids: list[str], vectors: bool = True
     ) -> dict[str, tuple[str, dict[str, Any], list[float]]]:
+        """Text, metadata and (unless `vectors=False`, then []) the stored vector of chunks."""
         if not ids:
             return {}
-        got = self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
-        rows = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
+        include = ["documents", "metadatas", *(["embeddings"] if vectors else [])]
+        got = self.collection.get(ids=ids, include=include)
+        found = got["embeddings"] if vectors else [[]] * len(got["ids"])
+        rows = zip(got["ids"], got["documents"], got["metadatas"], found, strict=True)
         return {i: (text, dict(meta or {}), list(vec)) for i, text, meta, vec in rows}
 
     def backfill_lexical_index(self, page: int = 1000) -> int:
