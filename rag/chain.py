@@ -129,11 +129,13 @@ class Pipeline:
         question = " ".join(question.split())
         found = self.retrieve(question, k, filters, history)
         draft = yield from self.draft_stream(question, found.query, found.documents)
-        total = time.perf_counter() - started
+        yield self.make_answer(question, found, draft, time.perf_counter() - started)
+
+    def make_answer(self, question: str, found: Retrieved, draft: Draft, total: float) -> Answer:
         sources = [document_to_source(n, d) for n, d in enumerate(found.documents, start=1)]
         for source in sources:
             source.evidence = draft.evidence.get(source.n, [])
-        yield Answer(
+        return Answer(
             question=question,
             answer=draft.text,
             refused=draft.text == REFUSAL,
@@ -185,6 +187,13 @@ class Pipeline:
                 next(stream)
             except StopIteration as done:
                 return done.value
+
+    def answer_documents(self, question: str, documents: list[Document]) -> Answer:
+        """A whole Answer from passages handed over, ranked best first (RGB-style evaluations)."""
+        started = time.perf_counter()
+        draft = self.answer_passages(question, documents)
+        found = Retrieved(question, documents, None, 0.0)
+        return self.make_answer(question, found, draft, time.perf_counter() - started)
 
     def generate(
         self, question: str, query: str, context: list[Document]

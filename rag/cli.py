@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
+from rag.cli_eval import compare_command, eval_command
 from rag.cli_output import emit_json, print_answer, print_sources, show_stream
 from rag.config import Settings
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     help="Ask questions about your news articles, offline, with cited sources.",
@@ -84,6 +82,8 @@ def ingest(
     """Add or update articles (.txt .md .html .json .jsonl); unchanged files cost nothing.
 
     Examples:
+
+    \b
       newsrag ingest ~/news
       newsrag ingest ~/news --prune --json
     """
@@ -134,6 +134,8 @@ def ask(
     """Answer a question from the ingested articles, citing them.
 
     Examples:
+
+    \b
       newsrag ask "Who took over the NAM chair?"
       newsrag ask "What did Time Warner earn?" -k 6 --json
       newsrag ask "And how much did its sales rise?" --history chat.json
@@ -179,6 +181,8 @@ def search(
     """Show the best-matching articles, without generating an answer.
 
     Examples:
+
+    \b
       newsrag search "Non-Aligned Movement summit"
       newsrag search "broadband prices" -k 10 --json
     """
@@ -202,6 +206,8 @@ def info(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Show where the store is and what it holds.
 
     Examples:
+
+    \b
       newsrag info
       newsrag info --json --data-dir /tmp/newsrag
     """
@@ -238,6 +244,8 @@ def serve(
     """Start the chat app in the browser.
 
     Examples:
+
+    \b
       newsrag serve
       newsrag serve --port 8080 --data-dir ~/newsrag-data
     """
@@ -262,6 +270,8 @@ def demo(
     """Ingest the bundled sample articles into their own data dir and start the chat.
 
     Examples:
+
+    \b
       newsrag demo
       newsrag demo --port 8080
     """
@@ -271,6 +281,10 @@ def demo(
     ingest([sample_corpus_dir()], prune=True, source=None, data_dir=demo_dir, as_json=False)
     typer.echo("Try: Who took over the NAM chair?", err=True)
     serve(host=host, port=port, llm=None, data_dir=demo_dir)
+
+
+app.command("eval")(eval_command)
+app.command("compare")(compare_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     )
     openai_api_key: str | None = Field(None, description="default: $OPENAI_API_KEY, if any")
     openai_timeout_s: float = Field(60.0, description="per request to the LLM server")
+    judge: str | None = Field(
+        None, description="optional LLM judge for `newsrag eval`: 'openai:MODEL' (judged scores "
+        "are reported apart from the deterministic ones)",
+    )  # fmt: skip
+    judge_base_url: str | None = Field(None, description="judge server; default: openai_base_url")
     retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field(
         "hybrid", description="dense + lexical (BM25) fused with RRF, or either alone"
     )

@@ -116,3 +116,16 @@ def make_openai_llm(settings: Settings, model: str) -> CompletionLLM:
         timeout=settings.openai_timeout_s,
         max_retries=1,
     )
+
+
+def make_judge(settings: Settings) -> CompletionLLM | None:
+    """The optional evaluation judge named by NEWSRAG_JUDGE=openai:MODEL, or None."""
+    if not settings.judge:
+        return None
+    provider, model = split_spec(settings.judge)
+    if provider != "openai":
+        raise ConfigError(f"NEWSRAG_JUDGE takes openai:MODEL, got {settings.judge!r}")
+    server = settings.judge_base_url or settings.openai_base_url
+    return make_openai_llm(
+        settings.model_copy(update={"openai_base_url": server, "max_answer_tokens": 4}), model
+    )

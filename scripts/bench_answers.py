@@ -11,69 +11,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import re
 import statistics
-import string
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from langchain_core.documents import Document  # noqa: E402
-
+from eval.adapters import flatten, rgb_passages  # noqa: E402
+from eval.metrics import answer_contains, percentile  # noqa: E402
+from eval.runner import is_grounded, score_passages  # noqa: E402
 from rag.chain import Pipeline  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.retrieval import NewsRetriever  # noqa: E402
 from rag.store import open_store  # noqa: E402
-from rag.verify import claim_terms  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets"
 
 
-def normalise(text: str) -> str:
-    """SQuAD normalisation: lowercase, no punctuation, no a/an/the, single spaces."""
-    text = "".join(c for c in text.lower() if c not in set(string.punctuation))
-    return " ".join(w for w in text.split() if w not in ("a", "an", "the"))
-
-
-def flatten(golds: object) -> list[str]:
-    """RGB answers are a string, a list of alternatives, or a list of such lists."""
-    if isinstance(golds, str):
-        return [golds]
-    return [g for item in golds for g in flatten(item)] if isinstance(golds, list) else []
-
-
 def contains(answer: str, golds: object) -> bool:
-    return any(normalise(g) and normalise(g) in normalise(answer) for g in flatten(golds))
+    return bool(answer_contains(answer, flatten(golds)))
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
-
-
-def rgb_passages(row: dict, noise: float | None, embeddings, counterfactual: bool = False):
-    """5 passages: positives and negatives in RGB's ratio (noise None: negatives only)."""
-    rng = random.Random(row["id"])
-    negatives = list(row["negative"])
-    if counterfactual:
-        texts = list(row["positive_wrong"])[:5]
-    elif noise is None:
-        texts = negatives[:5]
-    else:  # as RGB: 5 - n negatives positives (fewer when fewer exist), n negatives
-        n_negative = round(5 * noise)
-        texts = list(row["positive"])[: 5 - n_negative] + negatives[:n_negative]
-    rng.shuffle(texts)
-    query_vector = embeddings.embed_query(row["query"])
-    vectors = embeddings.embed_documents(texts)
-    scored = [
-        Document(page_content=t, metadata={"doc_id": f"rgb/{row['id']}/{i}", "title": "",
-                 "score": float(sum(a * b for a, b in zip(query_vector, v, strict=True)))})
-        for i, (t, v) in enumerate(zip(texts, vectors, strict=True))
-    ]  # fmt: skip
-    return sorted(scored, key=lambda d: d.metadata["score"], reverse=True)
+def rgb_documents(row: dict, noise: float | None, embeddings, counterfactual: bool = False):
+    """RGB's 5 passages (eval.adapters), scored and ranked as retrieval would rank them."""
+    texts = list(row["positive_wrong"])[:5] if counterfactual else rgb_passages(row, noise)
+    return score_passages(row["query"], texts, embeddings)
 
 
 def bench_rgb(pipeline: Pipeline, embeddings, limit: int) -> dict[str, float]:
@@ -82,29 +45,24 @@ def bench_rgb(pipeline: Pipeline, embeddings, limit: int) -> dict[str, float]:
     result: dict[str, float] = {}
     for label, noise in (("acc noise 0", 0.0), ("acc noise 0.4", 0.4), ("acc noise 0.8", 0.8)):
         hits = [
-            contains(pipeline.answer_passages(r["query"], rgb_passages(r, noise, embeddings)).text,
+            contains(pipeline.answer_passages(r["query"], rgb_documents(r, noise, embeddings)).text,
                      r["answer"])
             for r in rows
         ]  # fmt: skip
         result[label] = sum(hits) / len(hits)
-    drafts = [pipeline.answer_passages(r["query"], rgb_passages(r, None, embeddings)) for r in rows]
+    drafts = [
+        pipeline.answer_passages(r["query"], rgb_documents(r, None, embeddings)) for r in rows
+    ]
     result["rejection (negatives only)"] = sum(
         d.text.startswith("I couldn't") for d in drafts
     ) / len(rows)
     fakes = [
-        contains(pipeline.answer_passages(r["query"], rgb_passages(r, 0, embeddings, True)).text,
+        contains(pipeline.answer_passages(r["query"], rgb_documents(r, 0, embeddings, True)).text,
                  r["fakeanswer"])
         for r in rows
     ]  # fmt: skip
     result["fake answer repeated"] = sum(fakes) / len(rows)
     return result
-
-
-def grounded(answer) -> bool:
-    """Every number and proper name of the answer appears in a source it cites."""
-    cited = " ".join(s.snippet + " " + s.title for s in answer.sources if s.n in answer.cited)
-    body = re.sub(r"\[\d+\]", "", answer.answer.strip("“”"))
-    return all(term.lower() in cited.lower() for term in claim_terms(body))
 
 
 def bench_dev(pipeline: Pipeline) -> dict[str, float]:
@@ -121,7 +79,7 @@ def bench_dev(pipeline: Pipeline) -> dict[str, float]:
         "answer_contains": hits / len(answerable),
         "refusal_rate_unanswerable": sum(a.refused for _, a in unanswerable) / len(unanswerable),
         "false_refusal_rate": sum(a.refused for _, a in answerable) / len(answerable),
-        "grounded_rate": sum(grounded(a) for a in shown) / max(1, len(shown)),
+        "grounded_rate": sum(is_grounded(a) for a in shown) / max(1, len(shown)),
         "latency p50 s": statistics.median(latencies),
         "latency p95 s": percentile(latencies, 0.95),
         "first token p50 s": statistics.median(first) if first else float("nan"),

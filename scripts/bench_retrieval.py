@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from eval.adapters import multihop_cases  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
 from rag.chain import Pipeline  # noqa: E402
 from rag.config import Settings  # noqa: E402
@@ -90,30 +91,9 @@ def prepare_dev() -> tuple[Path, list[Case]]:
 
 
 def prepare_multihop(work: Path) -> tuple[Path, list[Case]]:
-    folder = work / "multihop-articles" / "multihop"
-    truth = json.loads((DATA / "multihop" / "ground_truth.json").read_text())
-    queries = json.loads((DATA / "multihop" / "queries.json").read_text())["queries"]
-    articles: dict[tuple[str, str, str], dict] = {}
-    gold: dict[str, set[str]] = {}
-    for qid, item in truth.items():
-        for ev in item.get("evidence_list", []):
-            key = (ev["title"], ev["source"], ev["published_at"])
-            article = articles.setdefault(key, {
-                "id": f"a{len(articles):04d}", "title": ev["title"], "source": ev["source"],
-                "published": ev["published_at"], "url": ev.get("url", ""), "facts": [],
-            })  # fmt: skip
-            if ev["fact"] not in article["facts"]:
-                article["facts"].append(ev["fact"])
-            gold.setdefault(qid, set()).add(f"multihop/{article['id']}")
-    folder.mkdir(parents=True, exist_ok=True)
-    for article in articles.values():
-        record = {k: v for k, v in article.items() if k != "facts"}
-        record["text"] = "\n\n".join(article["facts"])
-        path = folder / f"{article['id']}.json"
-        if not path.exists():
-            path.write_text(json.dumps(record, ensure_ascii=False))
-    cases = [(q["question"], [], gold[str(q["id"])]) for q in queries if gold.get(str(q["id"]))]
-    return folder.parent, cases
+    """The same articles and cases as `newsrag eval --dataset multihop:...` (eval.adapters)."""
+    cases, corpus = multihop_cases(DATA / "multihop", work / "multihop-articles")
+    return corpus, [(c.question, [], set(c.doc_ids)) for c in cases if c.doc_ids]
 
 
 def evaluate(pipeline: Pipeline, cases: list[Case], mode: str) -> dict[str, float]:

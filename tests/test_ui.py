@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -11,14 +10,9 @@ from markdown_it import MarkdownIt
 
 from rag.answer import Answer, Source
 from rag.config import Settings
+from tests.conftest import free_port
 from tests.test_answer import sample_pipeline
 from ui.app import launch, render_answer
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,0 +1,70 @@
+"""report.json and cases.csv: the evaluation's results in the format of ../shared/eval-format.md."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from eval.runner import QUALITY_METRICS, by_type, summarise, values
+from eval.stats import bootstrap_ci
+
+CSV_COLUMNS = [
+    "id", "type", "question", "gold", "answer", "refused", *QUALITY_METRICS,
+    "latency_s", "retrieved_doc_ids", "failures",
+]  # fmt: skip
+
+
+def build_report(
+    dataset: str, rows: list[dict[str, Any]], config: dict[str, Any], models: dict[str, str]
+) -> dict[str, Any]:
+    intervals = {}
+    for name in QUALITY_METRICS:
+        interval = bootstrap_ci(values(rows, name))
+        intervals[name] = None if interval is None else [round(x, 4) for x in interval]
+    return {
+        "dataset": dataset,
+        "n": len(rows),
+        "config": config,
+        "models": models,
+        "metrics": summarise(rows),
+        "intervals_95": intervals,
+        "by_type": by_type(rows),
+        "cases": rows,
+    }
+
+
+def write_json(report: dict[str, Any], folder: Path) -> Path:
+    path = folder / "report.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def write_csv(rows: list[dict[str, Any]], folder: Path) -> Path:
+    path = folder / "cases.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({
+                **row,
+                "gold": " | ".join(row["gold"]),
+                "retrieved_doc_ids": " ".join(row["retrieved_doc_ids"]),
+                "failures": "; ".join(row["failures"]),
+            })  # fmt: skip
+    return path
+
+
+def read_report(folder_or_file: Path) -> dict[str, Any]:
+    """An earlier report, given its folder or its report.json."""
+    path = folder_or_file / "report.json" if folder_or_file.is_dir() else folder_or_file
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"cannot read the baseline {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"the baseline {path} is not JSON: {error}") from None
+    if not isinstance(report, dict) or not isinstance(report.get("cases"), list):
+        raise ValueError(f"the baseline {path} is not a newsrag report (no 'cases' list)")
+    return report
