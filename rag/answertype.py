@@ -17,8 +17,9 @@ _DATE = re.compile(
     rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})\b|\b{_MONTH}\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}\b", re.I
 )
 _NUMBER = re.compile(
-    r"\d[\d,.]*\s*(?:%|percent|bn|m|billion|million|thousand|k)?|\b(?:one|two|three|four|five|"
-    r"six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|dozen)\b",
+    r"(?<![A-Za-z])\d[\d,.]*\s*(?:%|percent|bn|m|billion|million|thousand|k)?|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|dozen)\b",
     re.I,
 )
 _NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+)*")
@@ -35,9 +36,10 @@ _NUMBER_Q = (
     r"what was \S+ (revenue|profit|cost|population|score)\b)"
 )
 _NAME_Q = (
-    r"^\s*(who|whom|whose|where)\b|^\s*(which|what) (company|firm|person|man|woman|team|club|"
-    r"country|city|player|singer|band|film|group|party|judge|director|minister|president|"
-    r"operator|brand|state|nation)\b"
+    r"^\s*(who|whom|whose|where)\b|^\s*(in |at |for |by |from )?which \w+|"
+    r"^\s*what (company|firm|person|man|woman|team|club|country|city|player|singer|band|film|"
+    r"group|party|judge|director|minister|president|operator|brand|state|nation)\b|"
+    r"^\s*what (is|was|are|were) the names? of\b|^\s*what (is|was|are|were) (\S+ ){1,3}called\b"
 )
 _WANTS = [(kind, re.compile(p, re.I)) for kind, p in (("date", _DATE_Q), ("number", _NUMBER_Q),
                                                        ("name", _NAME_Q))]  # fmt: skip
@@ -56,5 +58,9 @@ def offers_candidate(sentence: str, question: str, kind: str | None) -> bool:
         return True
     pattern = {"date": _DATE, "number": _NUMBER, "name": _NAME}[kind]
     asked = question.lower()
-    found = (m.group().strip() for m in pattern.finditer(sentence))
-    return any(f.lower() not in asked and f.lower() not in _OPENERS for f in found)
+    said = re.sub(r"\[\d+\]", " ", sentence)  # a citation marker is no number
+    found = (m.group().strip() for m in pattern.finditer(said))
+    return any(
+        bare not in asked and bare not in _OPENERS
+        for bare in (re.sub(r"['’]s$", "", f.lower()) for f in found)  # "Liverpool's"
+    )

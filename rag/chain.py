@@ -199,8 +199,10 @@ class Pipeline:
         self, question: str, query: str, context: list[Document]
     ) -> Generator[str, None, Draft]:
         """Stream the model's answer, then keep only what the passages support; with nothing
-        supported (or no model), quote the best evidence sentence instead."""
+        supported (or no model), quote the best evidence sentence instead; refuse when not even
+        that offers the kind of answer asked for (a near-miss article)."""
         first_token_s = None
+        kind = wanted_type(question)
         if self.llm is not None:
             started = time.perf_counter()
             parts: list[str] = []
@@ -212,11 +214,15 @@ class Pipeline:
             text, _ = clean_answer("".join(parts), context)
             verified = verify_answer(text, query, context)
             # "The auctioneers were: [1]." passes verification but answers nothing
-            kind = wanted_type(question)
             if verified.text and offers_candidate(verified.text, question, kind):
                 return Draft(verified.text, verified.cited, True, verified.evidence, first_token_s)
         text, cited = extractive_answer(question, context)
-        evidence = {cited[0]: [text.split("” [")[0].lstrip("“")]} if cited else {}
+        if not cited or not offers_candidate(text, question, kind):
+            # on topic, but no name/date/number of the asked-for kind anywhere near it: the
+            # articles mention the story without the answer ("What rate of tax did they
+            # propose?" over an article that names no rate)
+            return Draft(REFUSAL, [], True, {}, first_token_s)
+        evidence = {cited[0]: [text.split("” [")[0].lstrip("“")]}
         return Draft(text, cited, True, evidence, first_token_s)
 
 

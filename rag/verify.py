@@ -77,10 +77,13 @@ def verify_answer(text: str, question: str, documents: list[Document]) -> Verifi
     """Keep the supported sentences of `text`, each citing a passage that supports it."""
     result = Verified(text="", cited=[])
     kept: list[str] = []
+    seen: set[str] = set()
     for sentence in split_sentences(text):
         claim = _CITATION.sub("", sentence).strip()
-        if not claim:
-            continue
+        key = claim.lower().rstrip(".!? ")
+        if not claim or key in seen:
+            continue  # a small model may repeat its sentence until the token limit
+        seen.add(key)
         topic = stems(question)
         terms = claim_terms(claim)
         cited = [int(n) for n in _CITATION.findall(sentence) if 0 < int(n) <= len(documents)]

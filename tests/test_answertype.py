@@ -16,6 +16,11 @@ from rag.answertype import offers_candidate, wanted_type
         ("What was Tesla's revenue in Q1 2021?", "number"),
         ("Who acquired Instagram?", "name"),
         ("Which judge put Courtney Love on probation?", "name"),
+        ("Which auctioneers ran that sale?", "name"),
+        ("In which city did the film have its premiere?", "name"),
+        ("What is the name of the mystery investor?", "name"),
+        ("What is the trojan called that infects people?", "name"),
+        ("What rate of tax on jet fuel did France propose?", "number"),
         ("Super Bowl 2021 location", None),
     ],
 )
@@ -29,6 +34,10 @@ def test_a_candidate_must_be_new_to_the_question() -> None:
     assert not offers_candidate("Instagram was acquired for its users.", question, "name")
     assert offers_candidate("The game came out on May 15, 2012.", "When was it released?", "date")
     assert not offers_candidate("The game came out to acclaim.", "When was it released?", "date")
+    # a possessive is the same name; a citation marker is no number; 'G7' is no figure
+    assert not offers_candidate("Liverpool's shares [1].", "Who bid for Liverpool?", "name")
+    assert not offers_candidate("The poll named it [1].", "How many votes were cast?", "number")
+    assert not offers_candidate("Tabled after the G7.", "What rate did they propose?", "number")
 
 
 def test_extractive_prefers_the_sentence_holding_an_answer() -> None:
