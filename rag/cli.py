@@ -238,6 +238,10 @@ def serve(
         str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you protect the app.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    auth: Annotated[
+        str | None,
+        typer.Option(help="USER:PASS, or a file of USER:PASS lines: every route needs the login"),
+    ] = None,
     llm: LlmSpec = None,
     data_dir: DataDir = None,
 ) -> None:
@@ -248,13 +252,15 @@ def serve(
     \b
       newsrag serve
       newsrag serve --port 8080 --data-dir ~/newsrag-data
+      newsrag serve --host 0.0.0.0 --auth ~/.newsrag-users
     """
     from rag.chain import build_pipeline
-    from ui.app import launch
+    from ui.app import launch, read_auth
 
+    guarded(lambda: read_auth(auth))
     settings = load_settings(data_dir, llm)
     pipeline = guarded(lambda: build_pipeline(settings))
-    launch(pipeline, host=host, port=port)
+    launch(pipeline, host=host, port=port, auth=auth)
 
 
 def sample_corpus_dir() -> Path:
@@ -280,7 +286,7 @@ def demo(
     typer.echo(f"Ingesting the sample articles into {demo_dir} ...", err=True)
     ingest([sample_corpus_dir()], prune=True, source=None, data_dir=demo_dir, as_json=False)
     typer.echo("Try: Who took over the NAM chair?", err=True)
-    serve(host=host, port=port, llm=None, data_dir=demo_dir)
+    serve(host=host, port=port, auth=None, llm=None, data_dir=demo_dir)
 
 
 app.command("eval")(eval_command)

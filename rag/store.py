@@ -134,6 +134,19 @@ class ArticleRecords:
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
+    def listing(self, title_contains: str = "", limit: int = 500) -> list[ArticleRecord]:
+        """Newest first, optionally only titles containing the text (case-insensitive)."""
+        rows = self.db.execute(
+            "SELECT * FROM articles WHERE instr(lower(title), lower(?)) > 0 "
+            "ORDER BY published IS NULL, published DESC, title LIMIT ?",
+            (title_contains.strip(), limit),
+        )
+        return [self._record(row) for row in rows]
+
+    def sources(self) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT source FROM articles WHERE source != ''")
+        return sorted(row[0] for row in rows)
+
     @staticmethod
     def _record(row: tuple[Any, ...]) -> ArticleRecord:
         return ArticleRecord(*row[:8])

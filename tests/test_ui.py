@@ -1,55 +1,168 @@
-"""The minimal chat app, driven over HTTP with gradio_client (fake models, real Chroma)."""
+"""The chat app over HTTP with gradio_client (scripted model, real Chroma): answers with
+sources, follow-ups, refusals, filters, login on every route, and what is rendered."""
 
 from __future__ import annotations
 
+import base64
+import io
+import urllib.error
+import urllib.request
+import zipfile
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from langchain_core.language_models.fake import FakeListLLM
-from markdown_it import MarkdownIt
 
 from rag.answer import Answer, Source
 from rag.config import Settings
 from tests.conftest import free_port
 from tests.test_answer import sample_pipeline
-from ui.app import launch, render_answer
+from ui.app import launch
+from ui.library import unpack_uploads
+from ui.render import render_answer, sources_html
+
+NAM = "Who took over the Non-Aligned Movement chair?"
+
+
+def start(settings: Settings, auth: str | None = None) -> tuple[Any, str]:
+    llm = FakeListLLM(responses=["Uganda took over the chair [1]."] * 50)
+    port = free_port()
+    demo = launch(sample_pipeline(settings, llm), host="127.0.0.1", port=port, auth=auth,
+                  prevent_thread_lock=True, quiet=True)  # fmt: skip
+    return demo, f"http://127.0.0.1:{port}/"
 
 
 @pytest.fixture
-def app_url(settings: Settings) -> Iterator[str]:
-    llm = FakeListLLM(responses=["Uganda took over the chair [1]."] * 5)
-    pipeline = sample_pipeline(settings, llm)
-    port = free_port()
-    demo = launch(pipeline, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+def client(settings: Settings) -> Iterator[Any]:
+    from gradio_client import Client
+
+    demo, url = start(settings)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield Client(url, verbose=False)
     finally:
         demo.close()
 
 
-def test_chat_answers_with_sources_and_refuses_plainly(app_url: str) -> None:
+def test_a_question_is_answered_with_its_sources(client: Any) -> None:
+    answer = client.predict(question=NAM, api_name="/ask")
+    assert answer["answer"] == "Uganda took over the chair [1]." and not answer["refused"]
+    assert answer["sources"][0]["doc_id"] == "world/nam-chair-uganda" and answer["cited"] == [1]
+    assert answer["sources"][0]["evidence"]
+
+
+def test_a_follow_up_keeps_the_thread(client: Any) -> None:
+    history = [{"role": "user", "content": NAM},
+               {"role": "assistant", "content": "Uganda took over the chair [1]."}]  # fmt: skip
+    answer = client.predict(question="And until when will it hold it?", history=history,
+                            api_name="/ask")  # fmt: skip
+    assert NAM in answer["search_query"]
+    assert answer["sources"][0]["doc_id"] == "world/nam-chair-uganda"
+
+
+def test_a_refusal_is_plain(client: Any) -> None:
+    answer = client.predict(question="Who won the 2030 World Cup?", api_name="/ask")
+    assert answer["refused"] and answer["cited"] == []
+
+
+def test_filters_apply_to_retrieval(client: Any) -> None:
+    before = client.predict(question=NAM, until="2023-12-31", api_name="/ask")
+    assert all(s["doc_id"] != "world/nam-chair-uganda" for s in before["sources"])
+    other_desk = client.predict(question=NAM, source="no such desk", api_name="/ask")
+    assert other_desk["sources"] == [] and other_desk["refused"]
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="write it like 2024-01-31"):
+        client.predict(question=NAM, since="last tuesday", api_name="/ask")
+    with pytest.raises(AppError, match="the question is empty"):
+        client.predict(question="   ", api_name="/ask")
+    assert client.predict(question=NAM, api_name="/ask")["answer"]  # and the next one works
+
+
+ROUTES = [("GET", "/"), ("GET", "/config"), ("GET", "/gradio_api/info"), ("GET", "/theme.css"),
+          ("GET", "/manifest.json"), ("POST", "/gradio_api/queue/join"),
+          ("POST", "/gradio_api/upload"), ("POST", "/gradio_api/call/ask"),
+          ("GET", "/gradio_api/file=/etc/hostname"), ("GET", "/gradio_api/queue/data"),
+          ("GET", "/login"), ("GET", "/monitoring"), ("GET", "/anything/else")]  # fmt: skip
+
+
+def status(url: str, method: str, headers: dict[str, str] | None = None) -> int:
+    data = b"{}" if method == "POST" else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_serve_with_auth_rejects_every_route_without_the_login(settings: Settings) -> None:
     from gradio_client import Client
 
-    client = Client(app_url, verbose=False)
-    reply = client.predict(message="Who took over the Non-Aligned Movement chair?", api_name="/ask")
-    assert reply.startswith("Uganda took over the chair \\[1\\]")
-    assert "**Sources:**" in reply and "Uganda takes over the Non" in reply
-    refusal = client.predict(message="Who won the 2030 World Cup?", api_name="/ask")
-    assert refusal == "I couldn't find this in the ingested articles."
+    demo, url = start(settings, auth="a:b")
+    try:
+        for method, route in ROUTES:
+            assert status(url.rstrip("/") + route, method) == 401, route
+        wrong = {"Authorization": "Basic " + base64.b64encode(b"a:wrong").decode()}
+        assert status(url, "GET", wrong) == 401
+        login = {"Authorization": "Basic " + base64.b64encode(b"a:b").decode()}
+        assert status(url, "GET", login) == 200
+        answer = Client(url, headers=login, verbose=False).predict(question=NAM, api_name="/ask")
+        assert answer["sources"][0]["doc_id"] == "world/nam-chair-uganda"
+    finally:
+        demo.close()
 
 
-def test_rendered_answer_never_carries_links_or_images_from_article_text() -> None:
+def test_auth_file_and_bad_specs(tmp_path: Path) -> None:
+    from ui.auth import read_auth
+
+    users = tmp_path / "users"
+    users.write_text("ann:secret\nbob:pa:ss\n")
+    assert read_auth(str(users)) == [("ann", "secret"), ("bob", "pa:ss")]
+    with pytest.raises(ValueError, match="USER:PASS"):
+        read_auth("nopassword")
+
+
+def test_sources_panel_highlights_evidence_and_escapes_article_text() -> None:
     source = Source(
-        n=1, doc_id="x", title="![img](http://evil.example/a.png)", published=None,
-        source="Desk", url="javascript:alert(1)", snippet="<img src=x onerror=alert(1)>",
-        score=0.9,
+        n=1, doc_id="x", title="<b>Title</b>", published="2024-01-20", source="Desk",
+        url="javascript:alert(1)", snippet="Intro. <img src=x onerror=alert(1)> Uganda took over.",
+        score=0.9, evidence=["Uganda took over."],
     )  # fmt: skip
     answer = Answer(question="q", answer="See [this](http://evil.example)", refused=False,
                     sources=[source], cited=[1])  # fmt: skip
-    html = MarkdownIt("commonmark").render(render_answer(answer))
-    assert "<img" not in html and "<a " not in html and "evil.example/a.png" in html
+    panel = sources_html(answer)
+    assert "<mark>Uganda took over.</mark>" in panel
+    assert "<img" not in panel and "&lt;img" in panel and "<b>Title" not in panel
+    assert "javascript:" not in panel and "<a " not in panel
     good = source.model_copy(update={"url": "https://news.example/story"})
-    html = MarkdownIt("commonmark").render(
-        render_answer(answer.model_copy(update={"sources": [good]}))
+    assert '<a href="https://news.example/story"' in sources_html(
+        answer.model_copy(update={"sources": [good]})
     )
-    assert html.count("<a ") == 1 and '<a href="https://news.example/story">' in html
+    from markdown_it import MarkdownIt
+
+    assert "<a " not in MarkdownIt("commonmark").render(render_answer(answer))
+    refused = answer.model_copy(update={"refused": True, "answer": "I couldn't find this."})
+    assert "Library tab" in render_answer(refused) and "<mark>" not in sources_html(refused)
+
+
+def test_uploaded_zips_are_unpacked_safely(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr("desk/one.txt", "Title\n\nBody text of the first article.")
+        bundle.writestr("../escape.txt", "outside")
+        bundle.writestr("big.md", "x" * 5000)
+        bundle.writestr("photo.png", b"\x89PNG")
+    archive = tmp_path / "upload.zip"
+    archive.write_bytes(buffer.getvalue())
+    notes = tmp_path / "notes.exe"
+    notes.write_bytes(b"MZ")
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"not a zip")
+    kept, problems = unpack_uploads([str(archive), str(notes), str(broken)], tmp_path / "up", 1000)
+    assert kept == [tmp_path / "up" / "upload" / "desk" / "one.txt"]
+    assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "up" / "escape.txt").exists()
+    joined = " ".join(problems)
+    assert "unsafe path" in joined and "larger than 1000" in joined
+    assert "notes.exe: not an article file" in joined and "broken.zip: not a readable zip" in joined

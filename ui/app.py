@@ -1,96 +1,188 @@
-"""A minimal chat over the pipeline: the answer, then its numbered sources."""
+"""The chat app: chat with streamed, verified answers and a sources panel; filters; per-session
+settings; the library (list, search, delete, upload); evaluations. It calls the same `rag`
+functions as the CLI and keeps per-user state in the session, never in module globals."""
 
 from __future__ import annotations
 
-import html
-import re
+import dataclasses
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rag.answer import Answer
-from rag.followup import Turn
+from ui.auth import BasicAuthMiddleware, read_auth
+from ui.render import escape_markdown, plain_turns, render_answer, sources_html
+from ui.session import Preferences, Sessions
+from ui.tabs import evaluate_tab, library_tab, settings_tab
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     import gradio as gr
 
     from rag.chain import Pipeline
 
+__all__ = ["build_app", "launch", "read_auth", "render_answer"]
 EXAMPLES = [
     "Who took over the NAM chair?",
     "Which country joined NATO as its 32nd member?",
     "Who won the 2030 World Cup?",
 ]
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+MAX_QUESTION_CHARS = 2000
+MAX_UPLOAD = "20mb"
+CSS = """
+.source-card { border: 1px solid #d0d7de; border-radius: 8px; padding: .5rem .7rem;
+  margin: .4rem 0; }
+.source-card.retrieved { opacity: .75; }
+.source-meta, .timings { color: #57606a; font-size: .85em; }
+.source-snippet mark { background: #fff3a3; padding: 0 .1em; } .refusal-note { color: #9a6700; }
+"""  # fmt: skip
 
 
-def escape_markdown(text: str) -> str:
-    """Article text is data: it must not render as links, images or HTML in the chat."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.unescape(text))
+def make_filters(since: str, until: str, source: str | None) -> Any:
+    from ingest.loaders import normalise_date
+    from rag.retrieval import Filters
+
+    for label, value in (("From", since), ("To", until)):
+        if value and value.strip() and normalise_date(value.strip()) is None:
+            raise ValueError(f"{label} date: write it like 2024-01-31 (got '{value}')")
+    since_day = normalise_date(since.strip()) if since and since.strip() else None
+    until_day = normalise_date(until.strip()) if until and until.strip() else None
+    return Filters(since_day, until_day, source or None)
 
 
-def render_answer(answer: Answer) -> str:
-    """Markdown for one reply. Only the sources' own URLs become links."""
-    lines = [escape_markdown(answer.answer)]
-    # A refusal lists nothing: unrelated "closest" articles read as if they were evidence.
-    shown = [] if answer.refused else [s for s in answer.sources if s.n in answer.cited]
-    if shown:
-        lines.append("\n**Sources:**")
-    for src in shown:
-        label = escape_markdown(src.title or src.doc_id)
-        if src.url.startswith(("http://", "https://")):
-            label = f"[{label}](<{src.url}>)"
-        meta = ", ".join(escape_markdown(p) for p in (src.source, src.published or "undated") if p)
-        snippet = escape_markdown(src.snippet[:280] + ("…" if len(src.snippet) > 280 else ""))
-        lines.append(f"{src.n}. {label} — {meta}\n   > {snippet}")
-    return "\n".join(lines)
+def answer_stream(
+    sessions: Sessions, prefs: Preferences, question: str, history: list[dict[str, Any]],
+    filters: Any,
+) -> Iterator[str | Answer]:  # fmt: skip
+    pipeline = sessions.pipeline(prefs)
+    yield from pipeline.ask_stream(question[:MAX_QUESTION_CHARS], history=plain_turns(history),
+                                   filters=filters)  # fmt: skip
 
 
-def plain_turns(history: list[dict[str, Any]]) -> list[Turn]:
-    """Gradio's chat history -> the pipeline's turns; replies lose their sources block."""
-    turns: list[Turn] = []
-    for message in history[-6:]:
-        content = message.get("content")
-        if isinstance(content, list):  # Gradio 6 may hand content as a list of parts
-            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-        if message.get("role") in ("user", "assistant") and isinstance(content, str):
-            text = content.split("\n\n**Sources:**", 1)[0].replace("\\", "")
-            turns.append(Turn(role=message["role"], content=text))
-    return turns
+def chat_handler(sessions: Sessions) -> Any:
+    def respond(
+        question: str, history: list[dict[str, Any]], since: str, until: str, source: str | None,
+        prefs: Preferences,
+    ) -> Iterator[tuple[str, list[dict[str, Any]], str]]:  # fmt: skip
+        """Stream the draft as it is generated; the verified answer replaces it at the end."""
+        history = list(history or [])
+        if not question or not question.strip():
+            yield "", history, sources_html(None)
+            return
+        history += [{"role": "user", "content": question[:MAX_QUESTION_CHARS]},
+                    {"role": "assistant", "content": "…"}]  # fmt: skip
+        yield "", history, '<div class="sources-empty">Searching the articles…</div>'
+        try:
+            filters = make_filters(since, until, source)
+            draft = ""
+            for event in answer_stream(sessions, prefs, question, history[:-2], filters):
+                if isinstance(event, Answer):
+                    history[-1] = {"role": "assistant", "content": render_answer(event)}
+                    yield "", history, sources_html(event, prefs.show_retrieved)
+                    return
+                draft += event
+                history[-1] = {
+                    "role": "assistant",
+                    "content": escape_markdown(draft.lstrip()) + " …",
+                }
+                yield "", history, gr_skip()
+        except Exception as error:  # one failed question must not end the session
+            history[-1] = {
+                "role": "assistant",
+                "content": f"Sorry, that failed: {escape_markdown(str(error))}",
+            }
+            yield "", history, sources_html(None)
+
+    return respond
+
+
+def gr_skip() -> Any:
+    import gradio as gr
+
+    return gr.skip()
+
+
+def api_handler(sessions: Sessions, base_prefs: Preferences) -> Any:
+    def ask(
+        question: str, history: list[dict[str, str]] | None = None, since: str = "",
+        until: str = "", source: str = "", passages: int = 0,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Answer one question (with earlier turns for a follow-up); returns the answer object."""
+        import gradio as gr
+
+        from rag.followup import validate_history
+
+        try:
+            if not question or not question.strip():
+                raise ValueError("the question is empty")
+            prefs = dataclasses.replace(base_prefs, passages=int(passages) or base_prefs.passages)
+            turns: list[Any] = list(validate_history(history or []))
+            filters = make_filters(since, until, source or None)
+        except ValueError as error:
+            raise gr.Error(str(error)) from None  # shown to the client, unlike other errors
+        events = answer_stream(sessions, prefs, question, turns, filters)
+        final = [e for e in events if isinstance(e, Answer)][-1]
+        return final.model_dump()
+
+    return ask
 
 
 def build_app(pipeline: Pipeline) -> gr.Blocks:
     import gradio as gr
 
-    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[str]:
-        """Stream the draft as it is generated; the verified answer replaces it at the end."""
-        if not message or not message.strip():
-            yield "Please type a question."
-            return
-        draft = ""
-        for event in pipeline.ask_stream(message[:2000], history=plain_turns(history)):
-            if isinstance(event, Answer):
-                yield render_answer(event)
-                return
-            draft += event
-            yield escape_markdown(draft.lstrip()) + " …"
+    sessions = Sessions(pipeline)
+    defaults = Preferences(passages=pipeline.settings.context_passages)
+    with gr.Blocks(title="newsrag", analytics_enabled=False) as demo:
+        prefs = gr.State(defaults)
+        gr.Markdown("## newsrag\nAsk about the ingested news articles. Answers cite their sources.")
+        with gr.Tab("Chat"):
+            chat_tab(gr, sessions, prefs)
+        with gr.Tab("Library"):
+            library_tab(gr, pipeline)
+        with gr.Tab("Evaluate"):
+            evaluate_tab(gr, sessions, prefs)
+        with gr.Tab("Settings"):
+            settings_tab(gr, pipeline, prefs)
+        gr.api(api_handler(sessions, defaults), api_name="ask")
+    return demo
 
-    return gr.ChatInterface(
-        fn=respond,
-        title="newsrag",
-        description="Ask about the ingested news articles. Answers cite their sources.",
-        examples=EXAMPLES,
-        cache_examples=False,
-        analytics_enabled=False,
-        api_name="ask",
-    )
+
+def chat_tab(gr: Any, sessions: Sessions, prefs: Any) -> None:
+    sources_choices = ["", *sessions.base.retriever.store.records.sources()]
+    with gr.Row():
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat")
+            question = gr.Textbox(
+                placeholder="Ask about the articles, then press Enter", show_label=False,
+                submit_btn=True, elem_id="question", max_length=MAX_QUESTION_CHARS,
+            )  # fmt: skip
+            gr.Examples(EXAMPLES, question)
+        with gr.Column(scale=2):
+            with gr.Accordion("Filters", open=False):
+                since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
+                until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
+                source = gr.Dropdown(sources_choices, value="", label="Source", elem_id="source")
+            gr.Markdown("**Sources**")
+            panel = gr.HTML(sources_html(None), elem_id="sources")
+    question.submit(
+        chat_handler(sessions), [question, chatbot, since, until, source, prefs],
+        [question, chatbot, panel], api_name="chat", concurrency_id="answers",
+    )  # fmt: skip
 
 
 def launch(
-    pipeline: Pipeline, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any
-) -> gr.Blocks:
+    pipeline: Pipeline, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
+    **kwargs: Any,
+) -> gr.Blocks:  # fmt: skip
     """Start the app; a bounded queue answers 'busy' instead of piling up requests."""
+    from starlette.middleware import Middleware
+
     demo = build_app(pipeline)
     demo.queue(max_size=32, default_concurrency_limit=1)
-    demo.launch(server_name=host, server_port=port, footer_links=[], **kwargs)
+    reports = pipeline.settings.data_dir / "eval-reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    users = read_auth(auth)
+    middleware = [Middleware(BasicAuthMiddleware, users=users)] if users else []
+    demo.launch(
+        server_name=host, server_port=port, footer_links=[], max_file_size=MAX_UPLOAD, css=CSS,
+        allowed_paths=[str(reports)], app_kwargs={"middleware": middleware}, **kwargs,
+    )  # fmt: skip
     return demo

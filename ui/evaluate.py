@@ -1,0 +1,44 @@
+"""The evaluation tab: run a question set through `newsrag eval`'s code, show the headline."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from rag.chain import Pipeline
+
+SAMPLE_SET = Path(__file__).resolve().parents[1] / "eval" / "sample_questions.jsonl"
+
+
+def question_sets(pipeline: Pipeline) -> list[str]:
+    """The bundled sample set, and any .jsonl the user keeps in DATA_DIR/evals/."""
+    own = sorted(str(p) for p in (pipeline.settings.data_dir / "evals").glob("*.jsonl"))
+    return [str(SAMPLE_SET), *own]
+
+
+def run_eval(pipeline: Pipeline, dataset: str, limit: int | None) -> tuple[str, str | None]:
+    """Markdown with the headline numbers, and the path of report.html."""
+    from eval.command import EvalRequest, run_evaluation
+
+    out = pipeline.settings.data_dir / "eval-reports" / time.strftime("%Y%m%d-%H%M%S")
+    request = EvalRequest(dataset, out, limit=limit or None, progress=True)
+    try:
+        report = run_evaluation(request, pipeline).report
+    except ValueError as error:
+        return f"**Cannot run this evaluation:** {error}", None
+    return headline_markdown(report), str(out / "report.html")
+
+
+def headline_markdown(report: dict[str, Any]) -> str:
+    rows = ["| metric | value | 95% CI |", "| --- | --- | --- |"]
+    for name, value in report["metrics"].items():
+        interval = report["intervals_95"].get(name)
+        shown = "n/a" if value is None else f"{value:.3f}"
+        ci = f"{interval[0]:.3f}–{interval[1]:.3f}" if interval else ""
+        rows.append(f"| {name} | {shown} | {ci} |")
+    failing = sum(1 for c in report["cases"] if c["failures"])
+    return (
+        f"**{report['dataset']}**: {report['n']} cases, {failing} with a failure\n\n"
+        + "\n".join(rows)
+    )
