@@ -38,6 +38,8 @@ class IngestReport:
     chunks_deleted: int = 0
     seconds: float = 0.0
     ignored: list[str] = field(default_factory=list)
+    duplicates: list[dict[str, str]] = field(default_factory=list)  # web: kept once
+    summaries: list[str] = field(default_factory=list)  # web: feed summary stood in for the page
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -26,6 +26,7 @@ class Source(BaseModel):
     score: float
     in_time_scope: bool | None = None  # inside the time the question named; None: undated
     evidence: list[str] = Field(default_factory=list, description="sentences the answer rests on")
+    also_urls: list[str] = Field(default_factory=list, description="the same story elsewhere")
 
 
 class Timings(BaseModel):
@@ -59,6 +60,7 @@ def document_to_source(n: int, doc: Document) -> Source:
         snippet=doc.page_content,
         score=float(meta.get("score", 0.0)),
         in_time_scope=meta.get("in_time_scope"),
+        also_urls=str(meta.get("also_urls") or "").split(),
     )
 
 

@@ -11,6 +11,7 @@ import typer
 
 from rag.cli_eval import compare_command, eval_command
 from rag.cli_output import emit_json, print_answer, print_sources, show_stream
+from rag.cli_web import watch_command
 from rag.config import Settings
 
 app = typer.Typer(
@@ -73,36 +74,51 @@ def make_filters(since: str | None, until: str | None, source: str | None) -> An
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Article files or folders.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Article files or folders; article, feed or sitemap URLs.")
+    ],
     prune: Annotated[bool, typer.Option(help="Drop articles whose files are gone.")] = False,
     source: Annotated[str | None, typer.Option(help="Publisher name for all files.")] = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """Add or update articles (.txt .md .html .json .jsonl); unchanged files cost nothing.
+    """Add or update articles (.txt .md .html .json .jsonl, or web pages, RSS/Atom feeds and
+    sitemaps by URL); unchanged files and feeds cost nothing.
 
     Examples:
 
     \b
       newsrag ingest ~/news
       newsrag ingest ~/news --prune --json
+      newsrag ingest https://example.org/feed.xml https://example.org/2024/05/story.html
     """
     from ingest.pipeline import ingest as run_ingest
+    from rag.cli_web import ingest_urls, is_url, merge_reports
     from rag.models import embedding_model_name, make_embeddings
     from rag.store import open_store
 
     settings = load_settings(data_dir)
+    urls = [p for p in paths if is_url(p)]
+    files = [Path(p) for p in paths if not is_url(p)]
 
     def body() -> dict[str, Any]:
         store = open_store(settings, embedding_model_name(settings))
-        report = run_ingest(
-            paths, store, make_embeddings(settings), chunk_chars=settings.chunk_chars,
-            max_file_bytes=settings.max_file_bytes, prune=prune, source=source,
-            progress=not as_json,
-        )  # fmt: skip
-        return report.as_dict()
+        embeddings = make_embeddings(settings)
+        reports = []
+        if files:
+            reports.append(run_ingest(
+                files, store, embeddings, chunk_chars=settings.chunk_chars,
+                max_file_bytes=settings.max_file_bytes, prune=prune, source=source,
+                progress=not as_json,
+            ))  # fmt: skip
+        if urls:
+            reports.append(ingest_urls(urls, settings, store, embeddings))
+        return merge_reports(reports).as_dict()
 
-    report = guarded(body)
+    print_report(guarded(body), as_json)
+
+
+def print_report(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         emit_json(report)
         return
@@ -114,6 +130,10 @@ def ingest(
     )
     for skipped in report["skipped"]:
         typer.echo(f"  skipped {skipped['path']}: {skipped['reason']}")
+    for duplicate in report.get("duplicates", []):
+        typer.echo(f"  duplicate {duplicate['path']}: same story as {duplicate['same_as']}")
+    for url in report.get("summaries", []):
+        typer.echo(f"  {url}: page unavailable, the feed's summary was stored")
 
 
 @app.command()
@@ -284,13 +304,14 @@ def demo(
     settings = load_settings(data_dir)
     demo_dir = data_dir or settings.data_dir / "demo"
     typer.echo(f"Ingesting the sample articles into {demo_dir} ...", err=True)
-    ingest([sample_corpus_dir()], prune=True, source=None, data_dir=demo_dir, as_json=False)
+    ingest([str(sample_corpus_dir())], prune=True, source=None, data_dir=demo_dir, as_json=False)
     typer.echo("Try: Who took over the NAM chair?", err=True)
     serve(host=host, port=port, auth=None, llm=None, data_dir=demo_dir)
 
 
 app.command("eval")(eval_command)
 app.command("compare")(compare_command)
+app.command("watch")(watch_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

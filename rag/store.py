@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS articles (
     chunks INTEGER NOT NULL, ingested_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+CREATE TABLE IF NOT EXISTS signatures (doc_id TEXT PRIMARY KEY, minhash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alternate_urls (
+    doc_id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (doc_id, url));
 """
 
 
@@ -102,7 +105,10 @@ class ArticleRecords:
 
     def delete(self, doc_ids: Sequence[str]) -> None:
         with self.db:
-            self.db.executemany("DELETE FROM articles WHERE doc_id = ?", [(d,) for d in doc_ids])
+            for table in ("articles", "signatures", "alternate_urls"):
+                self.db.executemany(
+                    f"DELETE FROM {table} WHERE doc_id = ?", [(d,) for d in doc_ids]
+                )
             lexical.delete_articles(self.db, list(doc_ids))
 
     def published_dates(self, doc_ids: list[str]) -> dict[str, str]:
@@ -142,6 +148,25 @@ class ArticleRecords:
             (title_contains.strip(), limit),
         )
         return [self._record(row) for row in rows]
+
+    def save_signature(self, doc_id: str, minhash: list[int]) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO signatures VALUES (?, ?)",
+                (doc_id, " ".join(map(str, minhash))),
+            )
+
+    def signatures(self) -> dict[str, list[int]]:
+        rows = self.db.execute("SELECT doc_id, minhash FROM signatures")
+        return {doc_id: [int(v) for v in text.split()] for doc_id, text in rows}
+
+    def add_alternate_url(self, doc_id: str, url: str) -> list[str]:
+        """Another address of the same story; returns all of that article's other URLs."""
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO alternate_urls VALUES (?, ?)", (doc_id, url))
+        rows = self.db.execute("SELECT url FROM alternate_urls WHERE doc_id = ? ORDER BY url",
+                               (doc_id,))  # fmt: skip
+        return [row[0] for row in rows]
 
     def sources(self) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT source FROM articles WHERE source != ''")
@@ -207,6 +232,13 @@ class NewsStore:
         if from_chunk > 0:
             where = {"$and": [where, {"chunk": {"$gte": from_chunk}}]}
         self.collection.delete(where=where)
+
+    def set_chunk_metadata(self, doc_id: str, values: dict[str, Any]) -> None:
+        """Merge values into the metadata of every chunk of one article."""
+        found = self.collection.get(where={"doc_id": doc_id}, include=["metadatas"])
+        if found["ids"]:
+            merged = [{**(meta or {}), **values} for meta in found["metadatas"]]
+            self.collection.update(ids=found["ids"], metadatas=merged)
 
     def count_chunks(self) -> int:
         return int(self.collection.count())
