@@ -36,6 +36,10 @@ class WebIngest:
 
     def run(self, urls: list[str]) -> IngestReport:
         """One failed URL is reported in `skipped` and never stops the run."""
+        with self.store.writing():
+            return self._run(urls)
+
+    def _run(self, urls: list[str]) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         queue = deque(WebItem(url) for url in urls)

@@ -158,7 +158,17 @@ def ingest(
     batch_chunks: int = 64,
     progress: bool = False,
 ) -> IngestReport:
-    """Ingest files and folders. One bad file is reported in `skipped` and never stops the run."""
+    """Ingest files and folders. One bad file is reported in `skipped` and never stops the run.
+    Holds the store's writer lock: a second writing process gets StoreBusy."""
+    with store.writing():
+        return _ingest(paths, store, embeddings, chunk_chars, max_file_bytes, prune, source,
+                       batch_chunks, progress)  # fmt: skip
+
+
+def _ingest(
+    paths: list[Path], store: NewsStore, embeddings: Embeddings, chunk_chars: int,
+    max_file_bytes: int, prune: bool, source: str | None, batch_chunks: int, progress: bool,
+) -> IngestReport:  # fmt: skip
     started = time.perf_counter()
     report = IngestReport()
     ingestor = Ingestor(store, embeddings, chunk_chars)

@@ -40,6 +40,15 @@ RELATIVE_CONTEXT_CUTOFF = 0.75
 CONTEXT_CHARS = 2700
 
 
+MAX_QUESTION_CHARS = 2000  # a question, not a document: longer input is cut, never refused
+
+
+def clean_question(text: str) -> str:
+    """Printable characters only, white space folded, at most MAX_QUESTION_CHARS."""
+    printable = "".join(c if c.isprintable() else " " for c in text[: MAX_QUESTION_CHARS * 2])
+    return " ".join(printable.split())[:MAX_QUESTION_CHARS]
+
+
 def passages_for_model(docs: list[Document], limit: int) -> list[Document]:
     """The best passages, dropping those scoring under 75% of the best score."""
     if not docs:
@@ -102,7 +111,7 @@ class Pipeline:
     def search(
         self, query: str, k: int | None = None, filters: Filters | None = None
     ) -> list[Source]:
-        docs = self.retrieve(" ".join(query.split()), k, filters).documents
+        docs = self.retrieve(clean_question(query), k, filters).documents
         return [document_to_source(n, doc) for n, doc in enumerate(docs, start=1)]
 
     def ask(
@@ -126,7 +135,7 @@ class Pipeline:
     ) -> Generator[str | Answer, None, None]:
         """Yield the model's text as it is generated, then the verified Answer (last)."""
         started = time.perf_counter()
-        question = " ".join(question.split())
+        question = clean_question(question)
         found = self.retrieve(question, k, filters, history)
         draft = yield from self.draft_stream(question, found.query, found.documents)
         yield self.make_answer(question, found, draft, time.perf_counter() - started)

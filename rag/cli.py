@@ -53,12 +53,13 @@ def fail(message: str) -> typer.Exit:
 
 def guarded(action: Any) -> Any:
     """Run a command body; turn the library's own errors into one clear line, exit status 2."""
+    from rag.lock import StoreBusy
     from rag.models import ConfigError
     from rag.store import StoreError
 
     try:
         return action()
-    except (StoreError, ConfigError, ValueError) as error:
+    except (StoreError, StoreBusy, ConfigError, ValueError) as error:
         raise fail(str(error)) from None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,10 +185,19 @@ def _record_values(r: ArticleRecord) -> tuple[Any, ...]:
 class NewsStore:
     """The chunk collection (Chroma, cosine) plus the article records."""
 
-    def __init__(self, collection: Any, records: ArticleRecords, max_batch: int) -> None:
+    def __init__(
+        self, collection: Any, records: ArticleRecords, max_batch: int, data_dir: Path
+    ) -> None:
         self.collection = collection
         self.records = records
         self.max_batch = max_batch
+        self.data_dir = data_dir
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold the store's writer lock (one writing process at a time; readers never wait)."""
+        from rag.lock import writer_lock
+
+        return writer_lock(self.data_dir)
 
     @property
     def embedding_dim(self) -> int | None:
@@ -325,6 +335,6 @@ def open_store(settings: Settings, embedding_name: str) -> NewsStore:
             "the same model, another --data-dir, or another NEWSRAG_COLLECTION and re-ingest."
         )
     records = ArticleRecords(settings.records_path)
-    store = NewsStore(collection, records, max_batch=client.get_max_batch_size())
+    store = NewsStore(collection, records, client.get_max_batch_size(), settings.data_dir)
     store.backfill_lexical_index()
     return store

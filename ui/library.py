@@ -25,7 +25,8 @@ def delete_article(pipeline: Pipeline, doc_id: str) -> str:
     store = pipeline.retriever.store
     if not doc_id or store.records.get(doc_id) is None:
         return f"No article with doc id '{doc_id}'."
-    remove_articles(store, [doc_id], IngestReport())
+    with store.writing():
+        remove_articles(store, [doc_id], IngestReport())
     return f"Deleted {doc_id}."
 
 
@@ -98,8 +99,14 @@ def add_articles(pipeline: Pipeline, paths: list[Path], problems: list[str]) -> 
             {"files_seen": 0, "added": 0, "updated": 0, "unchanged": 0, "skipped": [],
              "chunks_written": 0, "seconds": 0.0}, problems or ["nothing to add"],
         )  # fmt: skip
-    report = ingest(
-        paths, pipeline.retriever.store, pipeline.retriever.embeddings,
-        chunk_chars=settings.chunk_chars, max_file_bytes=settings.max_file_bytes, progress=True,
-    )  # fmt: skip
+    from rag.lock import StoreBusy
+
+    try:
+        report = ingest(
+            paths, pipeline.retriever.store, pipeline.retriever.embeddings,
+            chunk_chars=settings.chunk_chars, max_file_bytes=settings.max_file_bytes,
+            progress=True,
+        )  # fmt: skip
+    except StoreBusy as busy:
+        return f"**Not added:** {busy}"
     return report_markdown(report.as_dict(), problems)

@@ -1,0 +1,195 @@
+"""No data lost: a killed ingest resumes to exactly what a clean run gives; one writer at a time
+while readers keep answering; hostile files and questions get reasons, never tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ingest.pipeline import ingest
+from rag.cli import app
+from rag.config import Settings
+from rag.lock import StoreBusy
+from rag.store import NewsStore, open_store
+from tests.conftest import ROOT, HashingEmbeddings, write
+from tests.test_answer import sample_pipeline
+
+WORDS = ("harbour bridge council tram strike union budget minister election court ferry storm "
+         "festival museum airport rail energy prices hospital school river").split()  # fmt: skip
+
+
+def make_corpus(folder: Path, articles: int) -> Path:
+    rng = random.Random(7)
+    for n in range(articles):
+        paragraphs = rng.randint(1, 4)  # some articles span several chunks
+        body = "\n\n".join(
+            " ".join(rng.choice(WORDS) for _ in range(rng.randint(60, 140))).capitalize() + "."
+            for _ in range(paragraphs)
+        )
+        write(folder / f"desk{n % 7}" / f"{n:04d}.txt", f"Story number {n}\n\n{body}\n")
+    return folder
+
+
+def worker(data_dir: Path, corpus: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.ingest_worker", str(data_dir), str(corpus), *extra],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def snapshot(data_dir: Path) -> dict[str, Any]:
+    """Everything a run leaves behind: chunks (text and metadata) and article records."""
+    store = open_store(Settings(data_dir=data_dir), "fake")
+    chunks = store.collection.get(include=["documents", "metadatas"])
+    records = {r.doc_id: (r.content_hash, r.chunks) for r in store.records.listing(limit=10**6)}
+    return {
+        "chunks": sorted(zip(chunks["ids"], chunks["documents"],
+                             [json.dumps(m, sort_keys=True) for m in chunks["metadatas"]],
+                             strict=True)),
+        "records": records,
+        "lexical": store.records.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0],
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], float]:
+    corpus = make_corpus(tmp_path_factory.mktemp("corpus"), 1000)
+    clean = tmp_path_factory.mktemp("clean")
+    started = time.monotonic()
+    process = worker(clean, corpus)
+    assert process.wait(timeout=600) == 0, process.stderr.read() if process.stderr else ""
+    return corpus, snapshot(clean), time.monotonic() - started
+
+
+def wait_for_articles(data_dir: Path, target: int, process: subprocess.Popen[str]) -> int:
+    """Poll the worker's committed records (SQLite in WAL mode: reading never blocks it)."""
+    import sqlite3
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with sqlite3.connect(f"file:{data_dir / 'articles.sqlite3'}?mode=ro", uri=True) as db:
+                count = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+        except sqlite3.Error:
+            count = 0
+        if count >= target:
+            return count
+        time.sleep(0.01)
+    return -1
+
+
+@pytest.mark.parametrize("trial", range(5))
+def test_kill_9_mid_ingest_then_rerun_gives_exactly_the_clean_result(
+    big_corpus: tuple[Path, dict[str, Any], float], tmp_path: Path, trial: int
+) -> None:
+    corpus, clean, _ = big_corpus
+    data_dir = tmp_path / "data"
+    process = worker(data_dir, corpus)
+    target = random.Random(trial).randint(50, 950)  # kill once this many articles committed
+    committed = wait_for_articles(data_dir, target, process)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    print(f"killed after {committed} of 1000 articles were committed")
+    assert 0 < committed < 1000
+    resumed = worker(data_dir, corpus)
+    assert resumed.wait(timeout=600) == 0, resumed.stderr.read() if resumed.stderr else ""
+    after = snapshot(data_dir)
+    assert len(after["chunks"]) == len(clean["chunks"])  # none missing, none duplicated
+    assert after == clean  # none half-written either
+
+
+def test_a_second_writer_is_refused_while_readers_keep_answering(
+    settings: Settings, tmp_path: Path
+) -> None:
+    pipeline = sample_pipeline(settings, None)  # a reader over the same data dir
+    holder = worker(settings.data_dir, tmp_path, "--hold", "20")
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        with pytest.raises(StoreBusy, match=r"pid \d+ .* is writing to"):
+            ingest([write(tmp_path / "new.txt", "Title\n\nSome text.")],
+                   pipeline.retriever.store, HashingEmbeddings())  # fmt: skip
+        answer = pipeline.ask("Who took over the Non-Aligned Movement chair?")
+        assert answer.sources and answer.sources[0].doc_id == "world/nam-chair-uganda"
+        import typer
+
+        from rag.cli import guarded
+
+        def second_writer() -> None:
+            raise StoreBusy("pid 1 (newsrag ingest) is writing to /data")
+
+        with pytest.raises(typer.Exit) as exited:  # the CLI: one line, exit status 2
+            guarded(second_writer)
+        assert exited.value.exit_code == 2
+    finally:
+        holder.kill()
+        holder.wait()
+    report = ingest([tmp_path / "new.txt"], pipeline.retriever.store, HashingEmbeddings())
+    assert report.added == 1  # the lock went with the process that held it
+
+
+def hostile_corpus(root: Path, outside: Path) -> Path:
+    folder = root / "corpus"
+    write(folder / "good.txt", "Good article\n\nThe harbour bridge reopened on Monday.")
+    write(folder / "empty.txt", b"")
+    with (folder / "huge.txt").open("wb") as handle:
+        handle.write(b"word " * (50 * 1024 * 1024 // 5))
+    write(folder / "image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+    write(folder / "nul.txt", b"Title\n\nText with \x00 NUL \x00 bytes in the middle of it.")
+    write(folder / "utf16.txt", "Bridge reopens\n\nThe bridge cost £63m.".encode("utf-16"))
+    write(folder / "bad-utf8.txt", b"Caf\xc3 title\n\nBad \xff\xfe bytes but mostly text here.")
+    write(folder / "surrogate.json", b'{"title": "Lone \\ud800 surrogate", "text": "Body text."}')
+    write(
+        folder / "zero-width.md", "# Zero\u200bwidth \u202eright-to-left\u202c title\n\nBody text."
+    )
+    write(folder / "one-line.txt", "Long line " + "x" * (5 * 1024 * 1024))
+    write(outside / "secret.txt", "Secret outside the folder\n\nDo not read me.")
+    (folder / "link.txt").symlink_to(outside / "secret.txt")
+    write(folder / "..weird..name.txt", "Dotted name\n\nAn article whose name has two dots.")
+    return folder
+
+
+def test_hostile_corpus_good_files_in_bad_ones_skipped_with_reasons(
+    store_fake: NewsStore, tmp_path: Path
+) -> None:
+    folder = hostile_corpus(tmp_path, tmp_path / "outside")
+    report = ingest([folder], store_fake, HashingEmbeddings(), max_file_bytes=20_000_000)
+    skipped = {Path(s["path"]).name: s["reason"] for s in report.skipped}
+    assert set(skipped) == {"empty.txt", "huge.txt", "image.txt", "link.txt"}, skipped
+    assert "too large" in skipped["huge.txt"] and "outside" in skipped["link.txt"]
+    titles = {r.title for r in store_fake.records.listing(limit=100)}
+    assert "Secret outside the folder" not in titles
+    stored = " ".join(store_fake.collection.get()["documents"])
+    assert "Do not read me" not in stored and "\x00" not in stored and "\u202e" not in stored
+    assert "£63m" in stored  # the UTF-16 file was read
+
+
+@pytest.fixture
+def store_fake(settings: Settings) -> NewsStore:
+    return open_store(settings, "fake")
+
+
+@pytest.mark.parametrize(
+    "question", ["", "   \n\t ", "x" * 100_000, "Who\x00 took\x07 over the \x1b[31mNAM\x08 chair?"]
+)
+def test_bad_questions_get_a_bounded_answer_and_the_next_one_works(
+    settings: Settings, question: str
+) -> None:
+    pipeline = sample_pipeline(settings, None)
+    if not question.strip():
+        result = CliRunner().invoke(app, ["ask", question, "--data-dir", str(settings.data_dir)])
+        assert result.exit_code == 2 and "the question is empty" in result.output
+    else:
+        answer = pipeline.ask(question)
+        assert len(answer.question) <= 2000 and not any(ord(c) < 32 for c in answer.question)
+        assert len(answer.answer) < 5000
+    assert pipeline.ask("Who took over the Non-Aligned Movement chair?").sources
