@@ -37,8 +37,25 @@ LlmSpec = Annotated[
 SourceName = Annotated[str | None, typer.Option("--source", help="Only articles from SOURCE.")]
 
 
+GLOBAL_OPTIONS: dict[str, str | None] = {}
+
+
+@app.callback()
+def main_options(
+    chroma_url: Annotated[
+        str | None,
+        typer.Option("--chroma-url", help="Use a Chroma server (http://host:port) instead of "
+                     "the embedded store; same as NEWSRAG_CHROMA_URL.", show_default=False),
+    ] = None,
+) -> None:  # fmt: skip
+    """Ask questions about your news articles, offline, with cited sources."""
+    GLOBAL_OPTIONS["chroma_url"] = chroma_url  # set on every invocation, read by load_settings
+
+
 def load_settings(data_dir: Path | None, llm: str | None = None) -> Settings:
     settings = Settings()
+    if GLOBAL_OPTIONS.get("chroma_url"):  # the global --chroma-url, before any command
+        settings = settings.model_copy(update={"chroma_url": GLOBAL_OPTIONS["chroma_url"]})
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir.expanduser()})
     if llm is not None:

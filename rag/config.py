@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSRAG_", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Chroma + ingest records")
+    chroma_url: str | None = Field(
+        None, description="a Chroma server (http://host:port) instead of the embedded store; "
+        "the article records and lexical index stay in data_dir",
+    )  # fmt: skip
     collection: str = Field("news", description="Chroma collection name (3-512 of [a-zA-Z0-9._-])")
     embedding: str = Field(
         "bundled:all-MiniLM-L6-v2",

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from rag import lexical
 from rag.text import header_line
@@ -314,23 +315,48 @@ def lexical_row(text: str, meta: dict[str, Any]) -> tuple[str, str, int, str, in
     )
 
 
-def open_store(settings: Settings, embedding_name: str) -> NewsStore:
-    """Open (or create) the collection; fail clearly if it was built with another model."""
+def chroma_client(settings: Settings) -> Any:
+    """The embedded store in data_dir, or the Chroma server NEWSRAG_CHROMA_URL names."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    client = chromadb.PersistentClient(
-        path=str(settings.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
-    )
-    collection = client.get_or_create_collection(
-        settings.collection,
-        configuration={"hnsw": {"space": "cosine"}},
-        metadata={"embedding_model": embedding_name},
-    )
+    quiet = ChromaSettings(anonymized_telemetry=False)
+    if not settings.chroma_url:
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=quiet)
+    url = urlsplit(settings.chroma_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise StoreError(
+            f"NEWSRAG_CHROMA_URL wants http(s)://host:port, got {settings.chroma_url!r}"
+        )
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https", settings=quiet,
+        )  # fmt: skip
+    except Exception as error:  # chromadb raises plain ValueError/ConnectionError variants
+        raise StoreError(
+            f"cannot reach the Chroma server at {settings.chroma_url}: {error}"
+        ) from None
+
+
+def open_store(settings: Settings, embedding_name: str) -> NewsStore:
+    """Open (or create) the collection; fail clearly if it was built with another model."""
+    client = chroma_client(settings)
+    try:
+        collection = client.get_or_create_collection(
+            settings.collection,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": embedding_name},
+        )
+    except Exception as error:
+        if not settings.chroma_url:
+            raise
+        raise StoreError(f"the Chroma server at {settings.chroma_url} failed: {error}") from None
     recorded = (collection.metadata or {}).get("embedding_model")
     if recorded != embedding_name:
         raise StoreError(
-            f"collection '{settings.collection}' in {settings.chroma_dir} was built with the "
+            f"collection '{settings.collection}' in {settings.chroma_url or settings.chroma_dir} "
+            "was built with the "
             f"embedding model '{recorded}', but the settings ask for '{embedding_name}'. Use "
             "the same model, another --data-dir, or another NEWSRAG_COLLECTION and re-ingest."
         )

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,49 @@ class HashingEmbeddings(Embeddings):
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", embedding="bundled:all-MiniLM-L6-v2")
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Store-facing tests run twice: on the embedded store, and on a real Chroma server
+    (`chroma run` on 127.0.0.1, one per test session) with a collection of their own."""
+    base = Settings(data_dir=tmp_path / "data", embedding="bundled:all-MiniLM-L6-v2")
+    if request.param == "embedded":
+        return base
+    url = request.getfixturevalue("chroma_server")
+    return base.model_copy(update={"chroma_url": url, "collection": f"t{uuid.uuid4().hex[:16]}"})
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    chroma = Path(sys.executable).with_name("chroma")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("chroma-server")
+    log = (folder / "server.log").open("w")
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(folder / "db"), "--host", "127.0.0.1",
+         "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/api/v2/heartbeat", process, log.name)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], log: str, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{url} did not come up; see {log}")
+            time.sleep(0.3)
 
 
 @pytest.fixture
@@ -113,15 +157,7 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/models", timeout=2).read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"llama_cpp.server did not start; see {log.name}")
-                time.sleep(0.5)
+        wait_for(f"{url}/models", process, log.name)
         yield url
     finally:
         process.terminate()

@@ -1,7 +1,7 @@
 """A separate ingesting process for the crash and lock tests (deterministic fake embeddings).
 
-  python -m tests.ingest_worker DATA_DIR CORPUS            # ingest, print the report
-  python -m tests.ingest_worker DATA_DIR CORPUS --hold 30  # hold the writer lock, then exit
+python -m tests.ingest_worker DATA_DIR CORPUS            # ingest, print the report
+python -m tests.ingest_worker DATA_DIR CORPUS --hold 30  # hold the writer lock, then exit
 """
 
 from __future__ import annotations

@@ -115,3 +115,17 @@ def test_every_command_has_help_with_examples() -> None:
     for command in ["ingest", "ask", "search", "info", "serve", "demo"]:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Examples:" in result.stdout, command
+
+
+def test_chroma_server_option_reaches_every_command(tmp_path: Path, chroma_server: str) -> None:
+    from rag.cli import app
+
+    runner = CliRunner()
+    args = ["--chroma-url", chroma_server, "info", "--json", "--data-dir", str(tmp_path)]
+    result = runner.invoke(app, args, env={"NEWSRAG_COLLECTION": "cli-server-check"})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["chunks"] == 0
+    down = runner.invoke(app, ["--chroma-url", "http://127.0.0.1:9", "info", "--data-dir",
+                               str(tmp_path)], env={"NEWSRAG_CHROMA_URL": ""})  # fmt: skip
+    assert down.exit_code == 2 and "Chroma server at http://127.0.0.1:9" in down.output
+    assert "Traceback" not in down.output

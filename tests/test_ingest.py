@@ -13,6 +13,13 @@ from rag.config import Settings
 from rag.store import NewsStore, StoreError, open_store
 from tests.conftest import SAMPLE_CORPUS, HashingEmbeddings, write
 
+
+@pytest.fixture
+def settings(store_settings: Settings) -> Settings:
+    """Every test here runs on the embedded store and on a real Chroma server."""
+    return store_settings
+
+
 BODY = "The council approved the budget on Monday. It will fund three new schools. " * 3
 
 

@@ -20,6 +20,12 @@ from rag.timescope import TimeScope, parse_time_scope
 from tests.conftest import HashingEmbeddings, write
 
 
+@pytest.fixture
+def settings(store_settings: Settings) -> Settings:
+    """Every test here runs on the embedded store and on a real Chroma server."""
+    return store_settings
+
+
 def test_rrf_arithmetic_on_hand_worked_rankings() -> None:
     fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "d"]], k=60)
     assert fused["b"] == pytest.approx(1 / 62 + 1 / 61)

@@ -22,6 +22,13 @@ from rag.retrieval import NewsRetriever
 from rag.store import NewsStore, open_store
 from tests.conftest import HashingEmbeddings
 
+
+@pytest.fixture
+def settings(store_settings: Settings) -> Settings:
+    """Every test here runs on the embedded store and on a real Chroma server."""
+    return store_settings
+
+
 Route = tuple[int, dict[str, str], bytes] | Callable[[BaseHTTPRequestHandler], None]
 BRIDGE_TEXT = (
     "The harbour bridge reopened to traffic on Monday after eight months of repairs that cost "
