@@ -235,12 +235,13 @@ class Pipeline:
         return Draft(text, cited, True, evidence, first_token_s)
 
 
-def build_pipeline(settings: Settings, with_llm: bool = True) -> Pipeline:
-    """Load the models and open the store named by the settings."""
+def build_pipeline(settings: Settings, with_llm: bool = True, one_shot: bool = False) -> Pipeline:
+    """Load the models and open the store named by the settings (`one_shot`: a command that
+    answers once and exits, so start-up time matters most)."""
     from rag.models import embedding_model_name, make_embeddings, make_llm
     from rag.store import open_store
 
-    embeddings = make_embeddings(settings)
+    embeddings = make_embeddings(settings, one_shot)
     store = open_store(settings, embedding_model_name(settings))
     retriever = NewsRetriever(
         store=store, embeddings=embeddings, k=settings.top_k, mode=settings.retrieval_mode

@@ -186,7 +186,7 @@ def ask(
     from rag.chain import build_pipeline
 
     settings = load_settings(data_dir, llm)
-    pipeline = guarded(lambda: build_pipeline(settings))
+    pipeline = guarded(lambda: build_pipeline(settings, one_shot=True))
     stream = pipeline.ask_stream(question, top_k, filters, turns)
     answer = guarded(lambda: show_stream(stream, live=not as_json and sys.stdout.isatty()))
     if as_json:
@@ -231,7 +231,9 @@ def search(
 
     settings = load_settings(data_dir)
     sources = guarded(
-        lambda: build_pipeline(settings, with_llm=False).search(query, top_k, filters)
+        lambda: build_pipeline(settings, with_llm=False, one_shot=True).search(
+            query, top_k, filters
+        )
     )
     if as_json:
         emit_json({"query": query, "results": [s.model_dump() for s in sources]})

