@@ -87,17 +87,14 @@ def main() -> None:
         for runtime in ("onnx", "torch"):
             runs = [cold_ask(data_dir, runtime) for _ in range(args.runs)]
             times = [f"{t:.2f}" for t, _ in runs]
-            print(
-                f"| cold `newsrag ask`, s | {runtime} | {statistics.median(t for t, _ in runs):.2f} | {', '.join(times)} |"
-            )
-            print(
-                f"| cold `newsrag ask` peak memory, MB | {runtime} | {statistics.median(m for _, m in runs) / 1024:.0f} | |"
-            )
+            wall = statistics.median(t for t, _ in runs)
+            memory = statistics.median(m for _, m in runs) / 1024
+            print(f"| cold `newsrag ask`, s | {runtime} | {wall:.2f} | {', '.join(times)} |")
+            print(f"| cold `newsrag ask` peak memory, MB | {runtime} | {memory:.0f} | |")
         ready, peak = serve_peak(data_dir, args.questions)
         print(f"| `newsrag serve` ready, s | torch | {ready:.2f} | |")
-        print(
-            f"| `newsrag serve` peak memory after {args.questions} answers, MB | torch | {peak / 1024:.0f} | |"
-        )
+        label = f"`newsrag serve` peak memory after {args.questions} answers, MB"
+        print(f"| {label} | torch | {peak / 1024:.0f} | |")
 
 
 if __name__ == "__main__":
