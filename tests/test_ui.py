@@ -136,10 +136,15 @@ def test_sources_panel_highlights_evidence_and_escapes_article_text() -> None:
     assert "<mark>Uganda took over.</mark>" in panel
     assert "<img" not in panel and "&lt;img" in panel and "<b>Title" not in panel
     assert "javascript:" not in panel and "<a " not in panel
-    good = source.model_copy(update={"url": "https://news.example/story"})
-    assert '<a href="https://news.example/story"' in sources_html(
-        answer.model_copy(update={"sources": [good]})
+    good = source.model_copy(
+        update={
+            "url": "https://news.example/story",
+            "also_urls": ["https://copy.example/s", "javascript:x"],
+        }
     )
+    panel = sources_html(answer.model_copy(update={"sources": [good]}))
+    assert '<a href="https://news.example/story"' in panel
+    assert '<a href="https://copy.example/s"' in panel and "javascript:" not in panel
     from markdown_it import MarkdownIt
 
     assert "<a " not in MarkdownIt("commonmark").render(render_answer(answer))

@@ -51,6 +51,11 @@ def source_card(source: Source, cited: bool) -> str:
     )
     meta = " · ".join(html.escape(p) for p in (source.source, source.published or "undated") if p)
     label = "cited" if cited else "retrieved"
+    elsewhere = [u for u in (safe_url(x) for x in source.also_urls) if u]
+    if elsewhere:  # the same story found at other addresses (kept once)
+        links = ", ".join(f'<a href="{html.escape(u)}" rel="noopener">{html.escape(u)}</a>'
+                          for u in elsewhere)  # fmt: skip
+        meta += f" · also at {links}"
     return (
         f'<div class="source-card {label}" data-doc-id="{html.escape(source.doc_id)}">'
         f'<div class="source-head"><b>[{source.n}]</b> {heading}</div>'
