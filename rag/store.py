@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS articles (
     chunks INTEGER NOT NULL, ingested_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+CREATE TABLE IF NOT EXISTS store_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO store_state VALUES ('generation', 0);
 CREATE TABLE IF NOT EXISTS signatures (doc_id TEXT PRIMARY KEY, minhash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS alternate_urls (
     doc_id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (doc_id, url));
@@ -69,6 +71,7 @@ class ArticleRecords:
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA + lexical.SCHEMA)
+        self.written_generation = -1  # the last generation this process committed
 
     def by_origin(self, origin: str) -> list[ArticleRecord]:
         rows = self.db.execute("SELECT * FROM articles WHERE origin = ?", (origin,))
@@ -104,6 +107,7 @@ class ArticleRecords:
             )
             lexical.delete_articles(self.db, [r.doc_id for r in records])
             lexical.add_chunks(self.db, list(lexical_rows))
+            self._bump_generation()
 
     def delete(self, doc_ids: Sequence[str]) -> None:
         with self.db:
@@ -112,6 +116,17 @@ class ArticleRecords:
                     f"DELETE FROM {table} WHERE doc_id = ?", [(d,) for d in doc_ids]
                 )
             lexical.delete_articles(self.db, list(doc_ids))
+            self._bump_generation()
+
+    def _bump_generation(self) -> None:
+        """Count commits, so that readers in other processes notice them (inside the caller's
+        transaction)."""
+        self.db.execute("UPDATE store_state SET value = value + 1 WHERE key = 'generation'")
+        self.written_generation = self.generation()
+
+    def generation(self) -> int:
+        row = self.db.execute("SELECT value FROM store_state WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
 
     def published_dates(self, doc_ids: list[str]) -> dict[str, str]:
         marks = ",".join("?" * len(doc_ids))
@@ -187,12 +202,25 @@ class NewsStore:
     """The chunk collection (Chroma, cosine) plus the article records."""
 
     def __init__(
-        self, collection: Any, records: ArticleRecords, max_batch: int, data_dir: Path
-    ) -> None:
+        self, collection: Any, records: ArticleRecords, max_batch: int, data_dir: Path,
+        reopen: Callable[[], Any] | None = None,
+    ) -> None:  # fmt: skip
         self.collection = collection
         self.records = records
         self.max_batch = max_batch
         self.data_dir = data_dir
+        self.reopen = reopen  # embedded store: a fresh handle that sees other processes' writes
+        self.seen_generation = records.generation()
+
+    def refresh(self) -> None:
+        """The embedded Chroma keeps an in-memory view that goes stale when another process
+        writes; when the records show a commit from elsewhere, open the collection afresh."""
+        current = self.records.generation()
+        if current == self.seen_generation:
+            return
+        if self.reopen is not None and current != self.records.written_generation:
+            self.collection = self.reopen()
+        self.seen_generation = current
 
     def writing(self) -> AbstractContextManager[None]:
         """Hold the store's writer lock (one writing process at a time; readers never wait)."""
@@ -252,6 +280,7 @@ class NewsStore:
             self.collection.update(ids=found["ids"], metadatas=merged)
 
     def count_chunks(self) -> int:
+        self.refresh()
         return int(self.collection.count())
 
     def chunks_with_vectors(
@@ -261,6 +290,7 @@ class NewsStore:
         if not ids:
             return {}
         include = ["documents", "metadatas", *(["embeddings"] if vectors else [])]
+        self.refresh()
         got = self.collection.get(ids=ids, include=include)
         found = got["embeddings"] if vectors else [[]] * len(got["ids"])
         rows = zip(got["ids"], got["documents"], got["metadatas"], found, strict=True)
@@ -288,6 +318,7 @@ class NewsStore:
         total = self.count_chunks()
         if total == 0:
             return []
+        self.refresh()
         result = self.collection.query(
             query_embeddings=[vector],
             n_results=min(n, total),
@@ -361,6 +392,16 @@ def open_store(settings: Settings, embedding_name: str) -> NewsStore:
             "the same model, another --data-dir, or another NEWSRAG_COLLECTION and re-ingest."
         )
     records = ArticleRecords(settings.records_path)
-    store = NewsStore(collection, records, client.get_max_batch_size(), settings.data_dir)
+
+    def reopen() -> Any:
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # else the same stale system is handed back
+        return chroma_client(settings).get_collection(settings.collection)
+
+    store = NewsStore(
+        collection, records, client.get_max_batch_size(), settings.data_dir,
+        reopen=None if settings.chroma_url else reopen,
+    )  # fmt: skip
     store.backfill_lexical_index()
     return store

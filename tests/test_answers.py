@@ -53,7 +53,7 @@ def test_stream_yields_tokens_then_the_verified_answer(settings: Settings) -> No
 def test_extractive_mode_needs_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from rag.cli import app
 
-    monkeypatch.setattr("rag.models.make_embeddings", lambda settings: HashingEmbeddings())
+    monkeypatch.setattr("rag.models.make_embeddings", lambda *a, **k: HashingEmbeddings())
     monkeypatch.setattr("rag.llm.LlamaCppLLM.from_path", lambda *a, **k: pytest.fail("loaded"))
     monkeypatch.setenv("NEWSRAG_MIN_RELEVANCE", "0.2")
     runner = CliRunner()

@@ -18,7 +18,7 @@ SOURCE_KEYS = {"n", "doc_id", "title", "published", "source", "url", "snippet", 
 
 @pytest.fixture(autouse=True)
 def fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("rag.models.make_embeddings", lambda settings: HashingEmbeddings())
+    monkeypatch.setattr("rag.models.make_embeddings", lambda *a, **k: HashingEmbeddings())
     monkeypatch.setattr(
         "rag.models.make_llm",
         lambda settings: FakeListLLM(responses=["Uganda took over the chair [1]."] * 10),

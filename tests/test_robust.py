@@ -193,3 +193,14 @@ def test_bad_questions_get_a_bounded_answer_and_the_next_one_works(
         assert len(answer.question) <= 2000 and not any(ord(c) < 32 for c in answer.question)
         assert len(answer.answer) < 5000
     assert pipeline.ask("Who took over the Non-Aligned Movement chair?").sources
+
+
+def test_a_reader_sees_what_a_writer_process_commits(settings: Settings, tmp_path: Path) -> None:
+    pipeline = sample_pipeline(settings, None)  # the chat: its store stays open throughout
+    assert "harbour" not in {s.doc_id for s in pipeline.search("harbour bridge repairs")}
+    text = "Harbour bridge reopens\n\nThe harbour bridge reopened after repairs costing 63m."
+    write(tmp_path / "new" / "harbour.txt", text)
+    writer = worker(settings.data_dir, tmp_path / "new")
+    assert writer.wait(timeout=120) == 0, writer.stderr.read() if writer.stderr else ""
+    found = pipeline.search("harbour bridge repairs")
+    assert found and found[0].doc_id == "harbour"
