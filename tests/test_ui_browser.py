@@ -100,3 +100,24 @@ def test_an_uploaded_file_appears_in_the_library(app_url: str, tmp_path: Path) -
         page.get_by_role("tab", name="Chat").click()
         _, shown = ask(page, "How much did the harbour bridge repairs cost?")
         assert "63" in shown[-1]
+
+
+def test_settings_are_per_session_and_the_evaluation_tab_runs(app_url: str) -> None:
+    with chromium_page() as page:
+        other = page.context.browser.new_context().new_page()  # a second browser session
+        page.goto(app_url)
+        page.get_by_role("tab", name="Settings").click()
+        page.get_by_label("extractive (no model)").check()
+        page.wait_for_timeout(500)  # the change event stores the session's choice
+        page.get_by_role("tab", name="Chat").click()
+        _, quoted = ask(page, "Which country became NATO's 32nd member?")
+        assert quoted[-1].startswith("“")  # extractive: the evidence, quoted
+        other.goto(app_url)  # another browser session keeps the server default (the model)
+        _, generated = ask(other, "Which country became NATO's 32nd member?")
+        assert not generated[-1].startswith("“") and "Sweden" in generated[-1]
+        page.get_by_role("tab", name="Evaluate").click()
+        page.get_by_label("Only the first N cases (0: all)").fill("2")
+        page.get_by_role("button", name="Run evaluation").click()
+        page.get_by_text("answer_contains").first.wait_for(timeout=120_000)
+        assert "2 cases" in page.locator("body").inner_text()
+        screenshot(page, "evaluate-tab.png")
