@@ -19,6 +19,7 @@ from rag.answer import (
     Timings,
     clean_answer,
     document_to_source,
+    evidence_score,
     extractive_answer,
     format_passages,
     refusal_reason,
@@ -58,6 +59,29 @@ def passages_for_model(docs: list[Document], limit: int) -> list[Document]:
         d for d in docs if float(d.metadata.get("score", 0.0)) >= RELATIVE_CONTEXT_CUTOFF * best
     ]
     return keep[:limit]
+
+
+def focus_passage(doc: Document, question: str, max_chars: int) -> Document:
+    """The window of whole sentences, at most max_chars, around the passage's best evidence
+    sentence: fewer prompt tokens for the model (most of its latency) and less to distract it."""
+    sentences = split_sentences(doc.page_content)
+    if len(doc.page_content) <= max_chars or len(sentences) < 2:
+        return doc
+    kind = wanted_type(question)
+    scores = [evidence_score(s, question, kind) for s in sentences]
+    low = high = scores.index(max(scores))
+    size = len(sentences[low])
+    while True:  # grow forwards first: the sentence after a claim usually explains it
+        if high + 1 < len(sentences) and size + len(sentences[high + 1]) + 1 <= max_chars:
+            high += 1
+            size += len(sentences[high]) + 1
+        elif low > 0 and size + len(sentences[low - 1]) + 1 <= max_chars:
+            low -= 1
+            size += len(sentences[low]) + 1
+        else:
+            break
+    text = " ".join(sentences[low : high + 1])
+    return Document(page_content=text, id=doc.id, metadata=doc.metadata)
 
 
 def generation_chain(llm: BaseLLM) -> Runnable[dict[str, str], str]:
@@ -170,6 +194,8 @@ class Pipeline:
             return Draft(REFUSAL, [], grounded=True)
         if self.settings.neighbour_chunks:
             context = [self.with_neighbours(doc) for doc in context]
+        if self.settings.passage_chars:
+            context = [focus_passage(d, question, self.settings.passage_chars) for d in context]
         return (yield from self.generate(question, query, context))
 
     def with_neighbours(self, doc: Document) -> Document:

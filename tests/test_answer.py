@@ -132,3 +132,16 @@ def test_search_returns_one_entry_per_article(tmp_path: Path, settings: Settings
     pipeline = sample_pipeline(settings, None)
     results = pipeline.search("the", k=20)
     assert len({r.doc_id for r in results}) == len(results)
+
+
+def test_focus_passage_keeps_the_evidence_window_within_its_size() -> None:
+    from rag.chain import focus_passage
+
+    filler = [f"Sentence number {n} is about the weather in town." for n in range(12)]
+    text = " ".join([*filler[:6], "Uganda took over the chair from Azerbaijan.", *filler[6:]])
+    doc = Document(page_content=text, id="d:0", metadata={"doc_id": "d", "chunk": 0})
+    focused = focus_passage(doc, "Who took over the chair?", 200)
+    assert "Uganda took over the chair" in focused.page_content
+    assert len(focused.page_content) <= 200 and focused.metadata == doc.metadata
+    assert focused.page_content.endswith("in town.")  # whole sentences, growing forwards first
+    assert focus_passage(doc, "Who took over the chair?", 5000) is doc
