@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,18 @@ def passages_for_model(docs: list[Document], limit: int) -> list[Document]:
     return keep[:limit]
 
 
+def cited_numbers(context: list[Document], documents: list[Document]) -> dict[int, int]:
+    """Prompt passage number -> source number. The model sees a filtered subset of the
+    retrieved articles, so its [2] may be the third source."""
+    position = {d.metadata.get("doc_id"): n for n, d in enumerate(documents, start=1)}
+    numbers = {}
+    for prompt_n, passage in enumerate(context, start=1):
+        source_n = position.get(passage.metadata.get("doc_id"))
+        if source_n is not None:
+            numbers[prompt_n] = source_n
+    return numbers
+
+
 def focus_passage(doc: Document, question: str, max_chars: int) -> Document:
     """The window of whole sentences, at most max_chars, around the passage's best evidence
     sentence: fewer prompt tokens for the model (most of its latency) and less to distract it."""
@@ -106,6 +119,7 @@ class Draft:
     grounded: bool
     evidence: dict[int, list[str]] = field(default_factory=dict)
     first_token_s: float | None = None
+    context: list[Document] = field(default_factory=list)  # the passages [1], [2]... shown
 
 
 @dataclass
@@ -166,15 +180,21 @@ class Pipeline:
 
     def make_answer(self, question: str, found: Retrieved, draft: Draft, total: float) -> Answer:
         sources = [document_to_source(n, d) for n, d in enumerate(found.documents, start=1)]
-        for source in sources:
-            source.evidence = draft.evidence.get(source.n, [])
+        number = cited_numbers(draft.context, found.documents)
+        for prompt_n, source_n in number.items():
+            passage, source = draft.context[prompt_n - 1], sources[source_n - 1]
+            if passage.id and passage.id != found.documents[source_n - 1].id:
+                source.snippet = passage.page_content  # another chunk of it answered
+            source.evidence = draft.evidence.get(prompt_n, [])
+        text = re.sub(r"\[(\d+)\]", lambda m: f"[{number.get(int(m.group(1)), m.group(1))}]",
+                      draft.text)  # fmt: skip
         return Answer(
             question=question,
-            answer=draft.text,
+            answer=text,
             refused=draft.text == REFUSAL,
             grounded=draft.grounded,
             sources=sources,
-            cited=draft.cited,
+            cited=sorted({number.get(n, n) for n in draft.cited}),
             search_query=found.query,
             time_scope=found.scope.as_dict() if found.scope else None,
             timings=Timings(
@@ -192,11 +212,38 @@ class Pipeline:
         context = passages_for_model(documents, self.settings.context_passages)
         if refusal_reason(question, context, self.settings.min_relevance):
             return Draft(REFUSAL, [], grounded=True)
+        if self.settings.best_chunk:
+            context = [self.best_chunk(doc, question) for doc in context]
         if self.settings.neighbour_chunks:
             context = [self.with_neighbours(doc) for doc in context]
         if self.settings.passage_chars:
             context = [focus_passage(d, question, self.settings.passage_chars) for d in context]
-        return (yield from self.generate(question, query, context))
+        draft = yield from self.generate(question, query, context)
+        draft.context = context
+        return draft
+
+    def best_chunk(self, doc: Document, question: str) -> Document:
+        """The article's chunk whose best sentence best answers the question. Retrieval ranks
+        articles by their closest chunk, often the headline's; the fact asked for may sit
+        further down ("How many Carry On films..." is answered in the third chunk)."""
+        record = self.retriever.store.records.get(doc.metadata["doc_id"])
+        if record is None or record.chunks < 2:
+            return doc
+        ids = [f"{record.doc_id}:{n}" for n in range(record.chunks)]
+        texts = self.retriever.store.chunks_with_vectors(ids, vectors=False)
+        kind = wanted_type(question)
+
+        def strength(text: str) -> float:
+            return max(
+                (evidence_score(s, question, kind) for s in split_sentences(text)), default=0
+            )
+
+        best_id = max(ids, key=lambda i: (strength(texts.get(i, ("",))[0]), i == doc.id))
+        if best_id == doc.id or best_id not in texts:
+            return doc
+        text, metadata = texts[best_id][0], {**doc.metadata, **texts[best_id][1]}
+        return Document(page_content=text, id=best_id, metadata={**metadata,
+                        "score": doc.metadata.get("score", 0.0)})  # fmt: skip
 
     def with_neighbours(self, doc: Document) -> Document:
         """The passage with the chunks before and after it, for facts that span a boundary.

@@ -143,3 +143,26 @@ def test_an_answer_without_the_asked_for_kind_falls_back_to_evidence(settings: S
     answer = sample_pipeline(settings, llm).ask("Who won the Euro 2024 final in Berlin?")
     assert answer.answer.startswith("“") and "Spain" in answer.answer
     assert answer.grounded and not answer.refused
+
+
+def test_the_model_sees_the_chunk_that_answers_and_the_sources_show_it(
+    settings: Settings,
+) -> None:
+    from rag.chain import cited_numbers
+
+    filler = " ".join(f"The council met on day {n} to discuss the town budget." for n in range(20))
+    body = (f"Actress Patsy Rowlands has died at the age of 71.\n\n{filler}\n\n{filler}\n\n"
+            "She appeared in nine Carry On films between 1969 and 1976.")  # fmt: skip
+    store = open_store(settings, "fake")
+    write(settings.data_dir.parent / "news" / "rowlands.txt", f"Patsy Rowlands dies\n\n{body}")
+    ingest([settings.data_dir.parent / "news"], store, HashingEmbeddings())
+    assert store.records.get("rowlands").chunks >= 3
+    pipeline = Pipeline(settings, NewsRetriever(store=store, embeddings=HashingEmbeddings()), None)
+    first = store.chunks_with_vectors(["rowlands:0"], vectors=False)["rowlands:0"]
+    headline = Document(page_content=first[0], id="rowlands:0",
+                        metadata={**first[1], "score": 0.7})  # fmt: skip
+    chosen = pipeline.best_chunk(headline, "How many Carry On films did she appear in?")
+    assert "nine Carry On films" in chosen.page_content and chosen.metadata["score"] == 0.7
+    # the model's [1] is the second source when the first was filtered out of its context
+    docs = [Document(page_content="x", metadata={"doc_id": d}) for d in ("a", "b", "c")]
+    assert cited_numbers([docs[1], docs[2]], docs) == {1: 2, 2: 3}
