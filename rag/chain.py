@@ -212,8 +212,8 @@ class Pipeline:
         context = passages_for_model(documents, self.settings.context_passages)
         if refusal_reason(question, context, self.settings.min_relevance):
             return Draft(REFUSAL, [], grounded=True)
-        if self.settings.best_chunk:
-            context = [self.best_chunk(doc, question) for doc in context]
+        if self.settings.best_chunk and context:  # the top article only: each chunk costs time
+            context = [self.best_chunk(context[0], question), *context[1:]]
         if self.settings.neighbour_chunks:
             context = [self.with_neighbours(doc) for doc in context]
         if self.settings.passage_chars:
