@@ -33,10 +33,12 @@ class WebIngest:
         self.store = store
         self.fetcher = fetcher
         self.ingestor = Ingestor(store, embeddings, chunk_chars)
+        self.signatures: dict[str, list[int]] = {}  # read once per run, not once per article
 
     def run(self, urls: list[str]) -> IngestReport:
         """One failed URL is reported in `skipped` and never stops the run."""
         with self.store.writing():
+            self.signatures = self.store.records.signatures()
             return self._run(urls)
 
     def _run(self, urls: list[str]) -> IngestReport:
@@ -114,10 +116,11 @@ class WebIngest:
             report.updated += 1
         self.ingestor.write([(article, origin, digest)], report)
         records.save_signature(article.doc_id, signature)
+        self.signatures[article.doc_id] = signature
 
     def merge_duplicate(self, article: Article, signature: list[int], report: IngestReport) -> bool:
         """The same story already stored under another URL: remember this URL there."""
-        for doc_id, other in self.store.records.signatures().items():
+        for doc_id, other in self.signatures.items():
             if dedup.similarity(signature, other) >= dedup.THRESHOLD:
                 urls = self.store.records.add_alternate_url(doc_id, article.url)
                 self.store.set_chunk_metadata(doc_id, {"also_urls": " ".join(urls)})

@@ -13,6 +13,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,34 +69,37 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    chroma = Path(sys.executable).with_name("chroma")
-    port = free_port()
     folder = tmp_path_factory.mktemp("chroma-server")
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(folder / "db"), "--host", "127.0.0.1",
-         "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    port = free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    command = [str(chroma), "run", "--path", str(folder / "db"), "--host", "127.0.0.1",
+               "--port", str(port)]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/api/v2/heartbeat", process, log.name)
+    with running(command, f"{url}/api/v2/heartbeat", folder / "server.log"):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], log: str, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
+@contextmanager
+def running(
+    command: list[str], ready_url: str, log_path: Path, seconds: float = 90
+) -> Iterator[None]:
+    """A server process that answers `ready_url` before the block runs, stopped after it."""
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"{url} did not come up; see {log}")
-            time.sleep(0.3)
+            deadline = time.monotonic() + seconds
+            while True:
+                try:
+                    urllib.request.urlopen(ready_url, timeout=2).read()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"{ready_url} did not come up; see {log_path}")
+                    time.sleep(0.3)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 @pytest.fixture
@@ -146,20 +150,11 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from rag.models import bundled_gemma_path
 
     port = free_port()
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "llama_cpp.server", "--model", bundled_gemma_path(),
-            "--model_alias", "gemma-270m", "--host", "127.0.0.1", "--port", str(port),
-            "--n_ctx", "2048", "--n_threads", "2",
-        ],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", bundled_gemma_path(),
+        "--model_alias", "gemma-270m", "--host", "127.0.0.1", "--port", str(port),
+        "--n_ctx", "2048", "--n_threads", "2",
+    ]  # fmt: skip
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        wait_for(f"{url}/models", process, log.name)
+    with running(command, f"{url}/models", tmp_path_factory.mktemp("server") / "server.log"):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
