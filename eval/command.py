@@ -91,7 +91,9 @@ def with_progress(cases: list[Any], enabled: bool) -> Any:
 
 def settings_summary(settings: Settings) -> dict[str, Any]:
     """The settings that shape the results; secrets and machine-specific paths left out."""
-    dumped = settings.model_dump(mode="json", exclude={"openai_api_key", "data_dir"})
+    dumped = settings.model_dump(
+        mode="json", exclude={"openai_api_key", "data_dir", "llm_servers", "ingest_roots"}
+    )
     return dict(sorted(dumped.items()))
 
 

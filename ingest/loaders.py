@@ -203,7 +203,31 @@ def parse_json_records(text: str, suffix: str, doc_id: str, source: str) -> Iter
         )
 
 
+# Python's JSON parser recurses once per level: a file nested 100,000 deep would raise
+# RecursionError. No article record needs more than a few levels.
+MAX_JSON_DEPTH = 100
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def check_json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse JSON nested deeper than `limit` before parsing it (strings are skipped whole)."""
+    if text.count("[") + text.count("{") <= limit:
+        return
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > limit:
+                raise UnreadableFile(f"JSON nested deeper than {limit} levels")
+        elif mark in "]}":
+            depth -= 1
+
+
 def read_json_records(text: str, suffix: str) -> list[Any]:
+    """The records of a JSON or JSON Lines file; its size is bounded by the ingest's
+    max_file_bytes before it is read, its depth here."""
+    check_json_depth(text)
     try:
         if suffix == ".jsonl":
             return [json.loads(line) for line in text.splitlines() if line.strip()]

@@ -8,6 +8,8 @@ leaves records that describe stored chunks, and re-running rewrites whatever is 
 from __future__ import annotations
 
 import hashlib
+import logging
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -20,6 +22,8 @@ from ingest.chunking import Chunk, chunk_article, embedding_text
 from ingest.clean import UnreadableFile
 from ingest.loaders import Article, load_article_bytes, read_file
 from rag.store import ArticleRecord, NewsStore, lexical_row
+
+logger = logging.getLogger(__name__)
 
 LOADER_VERSION = "1"  # bump when parsing or chunking changes, so every file is re-read
 # Dataset documentation that sits beside articles; never an article itself.
@@ -61,6 +65,9 @@ def discover(paths: list[Path], report: IngestReport) -> Iterator[SourceFile]:
             report.skipped.append({"path": str(given), "reason": "no such file or folder"})
         elif root.is_file():
             yield SourceFile(root, root.parent, root.stem, root.parent.name or "local")
+        elif not root.is_dir():
+            report.files_seen += 1
+            report.skipped.append({"path": str(given), "reason": not_regular(root)})
         else:
             for path in sorted(p for p in root.rglob("*") if not p.is_dir()):
                 relative = path.relative_to(root)
@@ -205,6 +212,9 @@ def read_changed(
     """Parse a file only when its bytes changed; count it as added/updated/unchanged/skipped."""
     origin = str(item.path)
     try:
+        mode = item.path.stat().st_mode
+        if not stat.S_ISREG(mode):  # a pipe would block the run forever once opened
+            raise UnreadableFile(not_regular(item.path, mode))
         size = item.path.stat().st_size
         if size > max_file_bytes:
             raise UnreadableFile(f"file too large ({size:,} bytes > {max_file_bytes:,})")
@@ -214,9 +224,7 @@ def read_changed(
         if previous and all(r.content_hash == digest for r in previous):
             report.unchanged += len(previous)
             return []
-        articles = load_article_bytes(
-            raw, item.path.suffix, item.doc_id, source or item.default_source
-        )
+        articles = parse_file(raw, item, source)
     except (UnreadableFile, OSError) as error:
         report.skipped.append({"path": origin, "reason": str(error)})
         return []
@@ -230,6 +238,27 @@ def read_changed(
         else:
             report.added += 1
     return [(article, origin, digest) for article in articles]
+
+
+def parse_file(raw: bytes, item: SourceFile, source: str | None) -> list[Article]:
+    """One file's articles. Whatever goes wrong inside a parser skips this file alone, with a
+    reason and the trace in the log; the run goes on with the next file."""
+    try:
+        return load_article_bytes(raw, item.path.suffix, item.doc_id, source or item.default_source)
+    except UnreadableFile:
+        raise
+    except Exception as error:
+        logger.warning("could not parse %s", item.path, exc_info=True)
+        raise UnreadableFile(f"could not be parsed ({type(error).__name__}: {error})") from error
+
+
+def not_regular(path: Path, mode: int | None = None) -> str:
+    """Why a path that is no regular file is skipped (it is never opened)."""
+    mode = path.stat().st_mode if mode is None else mode
+    kinds = [(stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")]  # fmt: skip
+    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    return f"not a regular file ({kind}); never opened"
 
 
 def prune_missing(

@@ -280,7 +280,11 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
     auth: Annotated[
         str | None,
-        typer.Option(help="USER:PASS, or a file of USER:PASS lines: every route needs the login"),
+        typer.Option(
+            help="USER:PASS[:ROLE], or a file of such lines: every route needs a login. ROLE is "
+            "reader (the default: chat, search, evaluations) or admin (also adds and deletes "
+            "articles); PASS may be a hash from `newsrag hash-password`"
+        ),
     ] = None,
     llm: LlmSpec = None,
     data_dir: DataDir = None,
@@ -296,11 +300,46 @@ def serve(
     """
     from rag.chain import build_pipeline
     from ui.app import launch, read_auth
+    from ui.auth import LOOPBACK_HOSTS
 
     guarded(lambda: read_auth(auth))
+    if not auth and host not in LOOPBACK_HOSTS:
+        typer.echo(f"note: {host} without --auth: everyone is a reader (no one can change the "
+                   "library); use --auth with an admin line to manage it", err=True)  # fmt: skip
     settings = load_settings(data_dir, llm)
     pipeline = guarded(lambda: build_pipeline(settings))
     launch(pipeline, host=host, port=port, auth=auth)
+
+
+@app.command("hash-password")
+def hash_password_command(
+    user: Annotated[str, typer.Argument(help="The login name.")],
+    role: Annotated[str, typer.Option(help="reader or admin.")] = "reader",
+) -> None:
+    """Print a line for the --auth file with the password hashed (scrypt); the password is read
+    from the terminal (or standard input), never from the command line.
+
+    Examples:
+
+    \b
+      newsrag hash-password ann --role admin >> ~/.newsrag-users
+    """
+    import getpass
+    import sys
+
+    from ui.auth import ROLES, hash_password
+
+    if role not in ROLES:
+        raise fail(f"--role must be one of {', '.join(ROLES)}")
+    if ":" in user or not user.strip():
+        raise fail("the login name must be non-empty and hold no ':'")
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {user}: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise fail("the password is empty")
+    typer.echo(f"{user}:{hash_password(password)}:{role}")
 
 
 def sample_corpus_dir() -> Path:

@@ -6,12 +6,20 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("newsrag", appauthor=False))
+
+
+class LLMServer(BaseModel):
+    """An OpenAI-compatible server the operator offers to chat sessions; its key stays here."""
+
+    url: str = Field(description="base URL, e.g. http://10.0.0.5:8080/v1")
+    model: str = Field(description="the model name on that server")
+    api_key: SecretStr | None = Field(None, description="sent to this server only")
 
 
 class Settings(BaseSettings):
@@ -48,6 +56,17 @@ class Settings(BaseSettings):
         None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1"
     )
     openai_api_key: str | None = Field(None, description="default: $OPENAI_API_KEY, if any")
+    llm_servers: dict[str, LLMServer] = Field(
+        default_factory=dict,
+        description="JSON: the model servers a chat session may choose, by name, e.g. "
+        '{"big": {"url": "http://10.0.0.5:8080/v1", "model": "qwen", "api_key": "..."}}; '
+        "their URLs and keys never leave the server",
+    )
+    ingest_roots: str = Field(
+        "",
+        description="colon-separated folders whose files an admin may add from the app "
+        "('a file or folder on the server'); empty: none when the app has logins",
+    )
     openai_timeout_s: float = Field(60.0, description="per request to the LLM server")
     judge: str | None = Field(
         None, description="optional LLM judge for `newsrag eval`: 'openai:MODEL' (judged scores "
@@ -100,6 +119,10 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(8, ge=1, description="small batches embed faster on few cores")
     max_answer_tokens: int = Field(80, ge=8)
     llm_threads: int | None = Field(None, description="llama.cpp threads; default: all cores")
+
+    @property
+    def allowed_ingest_roots(self) -> list[Path]:
+        return [Path(p).expanduser() for p in self.ingest_roots.split(":") if p.strip()]
 
     @property
     def chroma_dir(self) -> Path:

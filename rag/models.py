@@ -130,20 +130,30 @@ def make_llm(settings: Settings) -> CompletionLLM | None:
 
 
 def make_openai_llm(settings: Settings, model: str) -> CompletionLLM:
-    """The completions endpoint, not chat: the same few-shot prompt serves base models."""
+    """The server the settings name, with the operator's key (NEWSRAG_OPENAI_API_KEY or
+    OPENAI_API_KEY)."""
     if not settings.openai_base_url:
         raise ConfigError(
             "NEWSRAG_OPENAI_BASE_URL must name the server, e.g. http://127.0.0.1:8080/v1"
         )
+    key = settings.openai_api_key or os.environ.get("OPENAI_API_KEY")
+    return make_remote_llm(settings, settings.openai_base_url, model, key)
+
+
+def make_remote_llm(
+    settings: Settings, base_url: str, model: str, api_key: str | None
+) -> CompletionLLM:
+    """An OpenAI-compatible server's completions endpoint (not chat: the same few-shot prompt
+    serves base models). `api_key` is the only key sent: never one taken from the environment,
+    so a server a chat session names cannot receive the operator's key."""
     if not model:
         raise ConfigError("name the served model: NEWSRAG_LLM=openai:MODEL")
     from langchain_openai import OpenAI
 
-    key = settings.openai_api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
     return OpenAI(
         model=model,
-        base_url=settings.openai_base_url,
-        api_key=key,
+        base_url=base_url,
+        api_key=api_key or "not-needed",
         temperature=0.0,
         max_tokens=settings.max_answer_tokens,
         timeout=settings.openai_timeout_s,

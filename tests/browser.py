@@ -34,14 +34,21 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def chromium_page(width: int = 1200, height: int = 1400) -> Iterator[Any]:
-    """A page in a fresh headless browser; the browser closes afterwards."""
+def chromium_page(
+    width: int = 1200, height: int = 1400, login: tuple[str, str] | None = None
+) -> Iterator[Any]:
+    """A page in a fresh headless browser (with an HTTP Basic login if given); the browser
+    closes afterwards."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(viewport={"width": width, "height": height})
+            credentials = {"username": login[0], "password": login[1]} if login else None
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, http_credentials=credentials
+            )
+            yield context.new_page()
         finally:
             browser.close()
 

@@ -81,16 +81,22 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @contextmanager
 def running(
-    command: list[str], ready_url: str, log_path: Path, seconds: float = 90
+    command: list[str],
+    ready_url: str,
+    log_path: Path,
+    seconds: float = 90,
+    env: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Iterator[None]:
     """A server process that answers `ready_url` before the block runs, stopped after it."""
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             deadline = time.monotonic() + seconds
             while True:
                 try:
-                    urllib.request.urlopen(ready_url, timeout=2).read()
+                    ready = urllib.request.Request(ready_url, headers=headers or {})
+                    urllib.request.urlopen(ready, timeout=2).read()
                     break
                 except OSError:
                     if process.poll() is not None or time.monotonic() > deadline:

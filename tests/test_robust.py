@@ -9,6 +9,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,57 @@ def test_hostile_corpus_good_files_in_bad_ones_skipped_with_reasons(
     stored = " ".join(store_fake.collection.get()["documents"])
     assert "Do not read me" not in stored and "\x00" not in stored and "\u202e" not in stored
     assert "£63m" in stored  # the UTF-16 file was read
+
+
+def test_a_pipe_and_a_json_bomb_are_skipped_and_the_run_goes_on(
+    store_fake: NewsStore, tmp_path: Path
+) -> None:
+    folder = tmp_path / "corpus"
+    write(folder / "a-good.txt", "Good article\n\nThe harbour bridge reopened on Monday.")
+    os.mkfifo(folder / "b-pipe.txt")  # opening it would wait for a writer forever
+    write(folder / "c-deep.json", "[" * 100_000 + "]" * 100_000)
+    nested = '{"a": ' * 50_000 + "1" + "}" * 50_000
+    write(folder / "d-deep-in-lines.jsonl", '{"text": "ok"}\n' + nested)
+    write(folder / "e-good.md", "# Second good article\n\nThe ferry sailed again on Tuesday.")
+    done: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: done.append(ingest([folder], store_fake, HashingEmbeddings())), daemon=True
+    )
+    started = time.monotonic()
+    worker.start()
+    worker.join(timeout=60)
+    assert done, "the ingest hung"
+    report = done[0]
+    assert time.monotonic() - started < 30
+    skipped = {Path(s["path"]).name: s["reason"] for s in report.skipped}
+    assert "named pipe" in skipped["b-pipe.txt"]
+    assert "nested deeper than" in skipped["c-deep.json"]
+    assert "nested deeper than" in skipped["d-deep-in-lines.jsonl"]
+    assert report.added == 2 and {r.title for r in store_fake.records.listing()} == {
+        "Good article", "Second good article"
+    }  # fmt: skip
+
+
+def test_any_parser_failure_skips_only_that_file(
+    store_fake: NewsStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.pipeline as pipeline_module
+
+    real = pipeline_module.load_article_bytes
+
+    def flaky(raw: bytes, suffix: str, doc_id: str, source: str) -> Any:
+        if doc_id == "boom":
+            raise KeyError("an unexpected parser bug")
+        return real(raw, suffix, doc_id, source)
+
+    monkeypatch.setattr(pipeline_module, "load_article_bytes", flaky)
+    write(tmp_path / "c" / "boom.txt", "Boom\n\nThis one trips the parser.")
+    write(tmp_path / "c" / "fine.txt", "Fine article\n\nThis one is fine.")
+    report = ingest([tmp_path / "c"], store_fake, HashingEmbeddings())
+    assert report.added == 1
+    assert [s["reason"] for s in report.skipped] == [
+        "could not be parsed (KeyError: 'an unexpected parser bug')"
+    ]
 
 
 @pytest.fixture

@@ -114,14 +114,42 @@ def test_serve_with_auth_rejects_every_route_without_the_login(settings: Setting
         demo.close()
 
 
-def test_auth_file_and_bad_specs(tmp_path: Path) -> None:
-    from ui.auth import read_auth
+def test_auth_file_roles_and_hashed_passwords(tmp_path: Path) -> None:
+    from ui.auth import Access, User, hash_password, read_auth
 
     users = tmp_path / "users"
-    users.write_text("ann:secret\nbob:pa:ss\n")
-    assert read_auth(str(users)) == [("ann", "secret"), ("bob", "pa:ss")]
+    hashed = hash_password("s3cret")
+    users.write_text(f"ann:secret\nbob:pa:ss\ncid:{hashed}:admin\ndee:x:reader\n")
+    assert read_auth(str(users)) == [
+        User("ann", "secret", "reader"), User("bob", "pa:ss", "reader"),
+        User("cid", hashed, "admin"), User("dee", "x", "reader"),
+    ]  # fmt: skip
+    assert ":" not in hashed and "s3cret" not in hashed
+    access = Access(read_auth(str(users)))
+    login = {"authorization": "Basic " + base64.b64encode(b"cid:s3cret").decode()}
+    assert access.role(type("Request", (), {"headers": login})()) == "admin"
+    wrong = {"authorization": "Basic " + base64.b64encode(b"cid:" + hashed.encode()).decode()}
+    assert access.user_for(wrong["authorization"]) is None  # the hash is no password
+    assert access.user_for("Basic " + base64.b64encode(b"bob:pa:ss").decode()) == User(
+        "bob", "pa:ss", "reader"
+    )
+    assert Access(None, "127.0.0.1").role(None) == "admin"  # the local app, as before
+    assert Access(None, "0.0.0.0").role(None) == "reader"
     with pytest.raises(ValueError, match="USER:PASS"):
         read_auth("nopassword")
+
+
+def test_hash_password_command_prints_an_auth_line() -> None:
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+    from ui.auth import password_matches, read_auth
+
+    result = CliRunner().invoke(app, ["hash-password", "ann", "--role", "admin"], input="pw\n")
+    assert result.exit_code == 0, result.output
+    (user,) = read_auth(result.output.strip()) or []
+    assert user.name == "ann" and user.role == "admin" and password_matches("pw", user.secret)
+    assert "pw" not in result.output.replace(user.secret, "")
 
 
 def test_sources_panel_highlights_evidence_and_escapes_article_text() -> None:
@@ -171,3 +199,24 @@ def test_uploaded_zips_are_unpacked_safely(tmp_path: Path) -> None:
     joined = " ".join(problems)
     assert "unsafe path" in joined and "larger than 1000" in joined
     assert "notes.exe: not an article file" in joined and "broken.zip: not a readable zip" in joined
+
+
+def test_a_zip_bomb_is_refused_whole_and_leaves_nothing(tmp_path: Path) -> None:
+    from ui.library import MAX_MEMBERS
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("a.txt", "Title\n\nFirst.")
+        for n in range(3):
+            bundle.writestr(f"big{n}.txt", "x" * 400_000)  # compresses to ~1 kB each
+    folder = tmp_path / "up"
+    kept, problems = unpack_uploads([str(bomb)], folder, 1_000_000, max_total=1_000_000)
+    assert kept == [] and "over the 1 MB an upload may unpack to" in problems[0]
+    assert [p.name for p in folder.iterdir()] == []  # nothing half-written
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w") as bundle:
+        for n in range(MAX_MEMBERS + 1):
+            bundle.writestr(f"{n}.txt", "T\n\nx")
+    kept, problems = unpack_uploads([str(many)], folder, 1000)
+    assert kept == [] and "more than the 5,000 an upload may hold" in problems[0]
+    assert [p.name for p in folder.iterdir()] == []

@@ -9,15 +9,16 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rag.answer import Answer
-from ui.auth import BasicAuthMiddleware, read_auth
+from ui.auth import Access, BasicAuthMiddleware, read_auth
 from ui.render import escape_markdown, plain_turns, render_answer, sources_html
 from ui.session import Preferences, Sessions
-from ui.tabs import evaluate_tab, library_tab, settings_tab
+from ui.tabs import PRIVATE, evaluate_tab, gradio_types, library_tab, reveal_for_role, settings_tab
 
 if TYPE_CHECKING:
     import gradio as gr
 
     from rag.chain import Pipeline
+    from ui.auth import Role
 
 __all__ = ["build_app", "launch", "read_auth", "render_answer"]
 EXAMPLES = [
@@ -50,17 +51,17 @@ def make_filters(since: str, until: str, source: str | None) -> Any:
 
 def answer_stream(
     sessions: Sessions, prefs: Preferences, question: str, history: list[dict[str, Any]],
-    filters: Any,
+    filters: Any, role: Role = "reader",
 ) -> Iterator[str | Answer]:  # fmt: skip
-    pipeline = sessions.pipeline(prefs)
+    pipeline = sessions.pipeline(prefs, role)
     yield from pipeline.ask_stream(question[:MAX_QUESTION_CHARS], history=plain_turns(history),
                                    filters=filters)  # fmt: skip
 
 
-def chat_handler(sessions: Sessions) -> Any:
+def chat_handler(gr: Any, sessions: Sessions, access: Access) -> Any:
     def respond(
         question: str, history: list[dict[str, Any]], since: str, until: str, source: str | None,
-        prefs: Preferences,
+        prefs: Preferences, request: Any = None,
     ) -> Iterator[tuple[str, list[dict[str, Any]], str]]:  # fmt: skip
         """Stream the draft as it is generated; the verified answer replaces it at the end."""
         history = list(history or [])
@@ -73,7 +74,8 @@ def chat_handler(sessions: Sessions) -> Any:
         try:
             filters = make_filters(since, until, source)
             draft = ""
-            for event in answer_stream(sessions, prefs, question, history[:-2], filters):
+            role = access.role(request)
+            for event in answer_stream(sessions, prefs, question, history[:-2], filters, role):
                 if isinstance(event, Answer):
                     history[-1] = {"role": "assistant", "content": render_answer(event)}
                     yield "", history, sources_html(event, prefs.show_retrieved)
@@ -91,7 +93,7 @@ def chat_handler(sessions: Sessions) -> Any:
             }
             yield "", history, sources_html(None)
 
-    return respond
+    return gradio_types(respond, request=gr.Request)
 
 
 def gr_skip() -> Any:
@@ -125,27 +127,52 @@ def api_handler(sessions: Sessions, base_prefs: Preferences) -> Any:
     return ask
 
 
-def build_app(pipeline: Pipeline) -> gr.Blocks:
+def search_handler(sessions: Sessions) -> Any:
+    def search(
+        query: str, k: int = 0, since: str = "", until: str = "", source: str = ""
+    ) -> dict[str, Any]:
+        """The best-matching articles for a query, without an answer (`newsrag search --json`)."""
+        import gradio as gr
+
+        try:
+            if not query or not query.strip():
+                raise ValueError("the query is empty")
+            filters = make_filters(since, until, source or None)
+            found = sessions.base.search(query, max(0, min(int(k or 0), 50)) or None, filters)
+        except ValueError as error:
+            raise gr.Error(str(error)) from None
+        return {"query": query, "results": [s.model_dump() for s in found]}
+
+    return search
+
+
+def build_app(pipeline: Pipeline, access: Access | None = None) -> gr.Blocks:
+    """The app. Its API is /ask and /search; every other handler is private and checks the
+    caller's role itself."""
     import gradio as gr
 
+    access = access or Access(None)
     sessions = Sessions(pipeline)
     defaults = Preferences(passages=pipeline.settings.context_passages)
     with gr.Blocks(title="newsrag", analytics_enabled=False) as demo:
         prefs = gr.State(defaults)
         gr.Markdown("## newsrag\nAsk about the ingested news articles. Answers cite their sources.")
         with gr.Tab("Chat"):
-            chat_tab(gr, sessions, prefs)
+            chat_tab(gr, sessions, prefs, access)
         with gr.Tab("Library"):
-            library_tab(gr, pipeline)
+            library_admin = library_tab(gr, pipeline, access)
         with gr.Tab("Evaluate"):
-            evaluate_tab(gr, sessions, prefs)
+            evaluate_tab(gr, sessions, prefs, access)
         with gr.Tab("Settings"):
-            settings_tab(gr, pipeline, prefs)
+            settings_controls = settings_tab(gr, pipeline, prefs, access)
+        demo.load(reveal_for_role(gr, pipeline, access), None,
+                  [*library_admin, *settings_controls], api_visibility=PRIVATE)  # fmt: skip
         gr.api(api_handler(sessions, defaults), api_name="ask")
+        gr.api(search_handler(sessions), api_name="search")
     return demo
 
 
-def chat_tab(gr: Any, sessions: Sessions, prefs: Any) -> None:
+def chat_tab(gr: Any, sessions: Sessions, prefs: Any, access: Access) -> None:
     sources_choices = ["", *sessions.base.retriever.store.records.sources()]
     with gr.Row():
         with gr.Column(scale=3):
@@ -163,8 +190,8 @@ def chat_tab(gr: Any, sessions: Sessions, prefs: Any) -> None:
             gr.Markdown("**Sources**")
             panel = gr.HTML(sources_html(None), elem_id="sources")
     question.submit(
-        chat_handler(sessions), [question, chatbot, since, until, source, prefs],
-        [question, chatbot, panel], api_name="chat", concurrency_id="answers",
+        chat_handler(gr, sessions, access), [question, chatbot, since, until, source, prefs],
+        [question, chatbot, panel], concurrency_id="answers", api_visibility=PRIVATE,
     )  # fmt: skip
 
 
@@ -175,12 +202,12 @@ def launch(
     """Start the app; a bounded queue answers 'busy' instead of piling up requests."""
     from starlette.middleware import Middleware
 
-    demo = build_app(pipeline)
+    access = Access(read_auth(auth), host)
+    demo = build_app(pipeline, access)
     demo.queue(max_size=32, default_concurrency_limit=1)
     reports = pipeline.settings.data_dir / "eval-reports"
     reports.mkdir(parents=True, exist_ok=True)
-    users = read_auth(auth)
-    middleware = [Middleware(BasicAuthMiddleware, users=users)] if users else []
+    middleware = [Middleware(BasicAuthMiddleware, access=access)] if access.enabled else []
     demo.launch(
         server_name=host, server_port=port, footer_links=[], max_file_size=MAX_UPLOAD, css=CSS,
         allowed_paths=[str(reports)], app_kwargs={"middleware": middleware}, **kwargs,

@@ -1,59 +1,161 @@
-"""HTTP Basic authentication in front of every route of the app.
+"""Logins and roles: HTTP Basic authentication in front of every route, and who may do what.
 
 Gradio's own `auth` leaves the page shell, theme, manifest and some API routes open; this
 middleware answers 401 to anything without the login, so nothing is served to a stranger.
-Browsers ask for the login themselves; API clients send an Authorization header."""
+Browsers ask for the login themselves; API clients send an Authorization header.
+
+Each login is a `reader` (chat, search, evaluations of the offered question sets) or an
+`admin` (also adds, uploads and deletes articles, and may point a session at a model server
+of its own). Handlers ask `Access.role(request)` on the server for every action: hiding a
+button in the page is only a convenience, never the check."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+Role = Literal["reader", "admin"]
+ROLES: tuple[Role, ...] = ("reader", "admin")
 # Gradio polls this route on itself while starting; it says only whether startup finished.
 UNAUTHENTICATED_PATHS = frozenset({"/gradio_api/startup-events"})
+SCRYPT_PREFIX = "scrypt$"
+# scrypt's interactive-login cost (RFC 7914 suggests N=2^14, r=8 for such use): ~50 ms here.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-def read_auth(spec: str | None) -> list[tuple[str, str]] | None:
-    """`USER:PASS`, or a file of such lines (keeps passwords out of the shell history)."""
+@dataclass(frozen=True)
+class User:
+    name: str
+    secret: str  # the password, or its scrypt hash (see hash_password)
+    role: Role = "reader"
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """`scrypt$N$r$p$salt$digest` (base64, no colons), for a line of the --auth file."""
+    salt = salt or os.urandom(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
+    )
+    encoded = [base64.b64encode(part).decode() for part in (salt, digest)]
+    return f"{SCRYPT_PREFIX}{SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${encoded[0]}${encoded[1]}"
+
+
+def password_matches(password: str, secret: str) -> bool:
+    """Constant-time comparison with a plain password or an scrypt hash."""
+    if not secret.startswith(SCRYPT_PREFIX):
+        return hmac.compare_digest(password.encode(), secret.encode())
+    try:
+        n, r, p, salt, digest = secret[len(SCRYPT_PREFIX) :].split("$")
+        expected = base64.b64decode(digest, validate=True)
+        computed = hashlib.scrypt(
+            password.encode(), salt=base64.b64decode(salt, validate=True), n=int(n), r=int(r),
+            p=int(p), dklen=len(expected), maxmem=2**28,
+        )  # fmt: skip
+    except (ValueError, binascii.Error):
+        return False
+    return hmac.compare_digest(computed, expected)
+
+
+def parse_user(line: str) -> User:
+    """`USER:PASS` or `USER:PASS:ROLE`; a last part that is no role belongs to the password."""
+    name, _, rest = line.strip().partition(":")
+    secret, _, maybe_role = rest.rpartition(":")
+    if maybe_role in ROLES and secret:
+        role: Role = "admin" if maybe_role == "admin" else "reader"
+    else:
+        secret, role = rest, "reader"
+    if not name or not secret:
+        raise ValueError(
+            "--auth wants USER:PASS[:ROLE] or a file with one such line each (ROLE: reader or "
+            "admin; PASS may be a hash from `newsrag hash-password`)"
+        )
+    return User(name, secret, role)
+
+
+def read_auth(spec: str | None) -> list[User] | None:
+    """`USER:PASS[:ROLE]`, or a file of such lines (keeps passwords out of the shell history)."""
     if not spec:
         return None
     path = Path(spec).expanduser()
     lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else [spec]
-    pairs = [line.strip().split(":", 1) for line in lines if line.strip()]
-    if not pairs or any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
-        raise ValueError("--auth wants USER:PASS or a file with one USER:PASS a line")
-    return [(p[0], p[1]) for p in pairs]
+    users = [parse_user(line) for line in lines if line.strip() and not line.startswith("#")]
+    if not users:
+        raise ValueError("--auth names no users")
+    names = [u.name for u in users]
+    if len(set(names)) != len(names):
+        raise ValueError("--auth names a user twice")
+    return users
 
 
-def credentials_ok(header: str, users: list[tuple[str, str]]) -> bool:
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return False
-    try:
-        user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    # compare every pair in constant time, so timing tells nothing about which part was wrong
-    matches = [hmac.compare_digest(f"{user}:{password}", f"{u}:{p}") for u, p in users]
-    return any(matches)
+class Access:
+    """Who is asking, from the request's Basic credentials, and what their role allows."""
+
+    def __init__(self, users: list[User] | None, host: str = "127.0.0.1") -> None:
+        self.users = {u.name: u for u in users or []}
+        # Without logins, the one local user of a loopback app is its admin, as before; an app
+        # bound beyond loopback without logins lets nobody change the library.
+        self.default_role: Role = "admin" if host in LOOPBACK_HOSTS else "reader"
+        self._verified: dict[bytes, str] = {}  # sha256(header) -> user; scrypt once per login
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.users)
+
+    def user_for(self, header: str) -> User | None:
+        """The user whose valid login the Authorization header carries, else None."""
+        key = hashlib.sha256(header.encode("latin-1", "replace")).digest()
+        if key in self._verified:
+            return self.users.get(self._verified[key])
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            name, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user = self.users.get(name)
+        # a made-up user costs the same check as a real one: timing tells no names apart
+        secret = user.secret if user else hash_password("", salt=b"0" * 16)
+        if not password_matches(password, secret) or user is None:
+            return None
+        if len(self._verified) > 1024:  # bounded: a flood of logins cannot grow it
+            self._verified.clear()
+        self._verified[key] = name
+        return user
+
+    def role(self, request: Any) -> Role:
+        """The role of the login on a gr.Request (or anything with `headers`)."""
+        if not self.enabled:
+            return self.default_role
+        headers = getattr(request, "headers", None) or {}
+        user = self.user_for(str(headers.get("authorization", "")))
+        return user.role if user else "reader"
+
+    def require_admin(self, request: Any, action: str) -> None:
+        if self.role(request) != "admin":
+            raise PermissionError(f"readers cannot {action}; ask an admin")
 
 
 class BasicAuthMiddleware:
     """ASGI middleware: 401 with a Basic challenge unless the request carries a valid login."""
 
-    def __init__(self, app: Any, users: list[tuple[str, str]]) -> None:
+    def __init__(self, app: Any, access: Access) -> None:
         self.app = app
-        self.users = users
+        self.access = access
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] not in ("http", "websocket") or scope["path"] in UNAUTHENTICATED_PATHS:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        if credentials_ok(headers.get(b"authorization", b"").decode("latin-1"), self.users):
+        if self.access.user_for(headers.get(b"authorization", b"").decode("latin-1")):
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":

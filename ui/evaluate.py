@@ -11,18 +11,25 @@ from rag.chain import Pipeline
 SAMPLE_SET = Path(__file__).resolve().parents[1] / "eval" / "sample_questions.jsonl"
 
 
-def question_sets(pipeline: Pipeline) -> list[str]:
-    """The bundled sample set, and any .jsonl the user keeps in DATA_DIR/evals/."""
-    own = sorted(str(p) for p in (pipeline.settings.data_dir / "evals").glob("*.jsonl"))
-    return [str(SAMPLE_SET), *own]
+def question_sets(pipeline: Pipeline) -> dict[str, Path]:
+    """The sets a user may run, by the name the app shows: the bundled sample, and each .jsonl
+    the operator keeps in DATA_DIR/evals/. Nothing else on the server can be named."""
+    sets = {"sample (bundled)": SAMPLE_SET}
+    for path in sorted((pipeline.settings.data_dir / "evals").glob("*.jsonl")):
+        if path.is_file():
+            sets[f"evals/{path.name}"] = path
+    return sets
 
 
-def run_eval(pipeline: Pipeline, dataset: str, limit: int | None) -> tuple[str, str | None]:
+def run_eval(pipeline: Pipeline, name: str, limit: int | None) -> tuple[str, str | None]:
     """Markdown with the headline numbers, and the path of report.html."""
     from eval.command import EvalRequest, run_evaluation
 
+    dataset = question_sets(pipeline).get(name)
+    if dataset is None:
+        return f"**Cannot run this evaluation:** no question set named '{name}' here", None
     out = pipeline.settings.data_dir / "eval-reports" / time.strftime("%Y%m%d-%H%M%S")
-    request = EvalRequest(dataset, out, limit=limit or None, progress=True)
+    request = EvalRequest(str(dataset), out, limit=limit or None, progress=True)
     try:
         report = run_evaluation(request, pipeline).report
     except ValueError as error:
