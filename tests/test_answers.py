@@ -51,7 +51,7 @@ def test_stream_yields_tokens_then_the_verified_answer(settings: Settings) -> No
 
 
 def test_extractive_mode_needs_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag.cli import app
+    from ui.cli import app
 
     monkeypatch.setattr("rag.models.make_embeddings", lambda *a, **k: HashingEmbeddings())
     monkeypatch.setattr("rag.llm.LlamaCppLLM.from_path", lambda *a, **k: pytest.fail("loaded"))

@@ -9,7 +9,7 @@ import pytest
 from langchain_core.language_models.fake import FakeListLLM
 from typer.testing import CliRunner
 
-from rag.cli import app
+from ui.cli import app
 from tests.conftest import SAMPLE_CORPUS, HashingEmbeddings, write
 
 runner = CliRunner()
@@ -118,7 +118,7 @@ def test_every_command_has_help_with_examples() -> None:
 
 
 def test_chroma_server_option_reaches_every_command(tmp_path: Path, chroma_server: str) -> None:
-    from rag.cli import app
+    from ui.cli import app
 
     runner = CliRunner()
     args = ["--chroma-url", chroma_server, "info", "--json", "--data-dir", str(tmp_path)]

@@ -60,7 +60,7 @@ def test_question_the_articles_cannot_answer_is_refused(sample_pipeline) -> None
 
 
 def test_seed_article_via_the_cli(tmp_path: Path, datasets: Path) -> None:
-    from rag.cli import app
+    from ui.cli import app
 
     runner = CliRunner()
     data = str(tmp_path / "data")

@@ -18,7 +18,7 @@ from eval.cases import read_cases
 from eval.command import EvalRequest, run_evaluation
 from eval.compare import compare, parse_tolerances
 from rag.chain import Pipeline
-from rag.cli import app
+from ui.cli import app
 from rag.config import Settings
 from tests.browser import chromium_page, screenshot
 from tests.conftest import ROOT, write

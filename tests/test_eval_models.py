@@ -17,7 +17,7 @@ from eval.cases import read_cases
 from eval.command import EvalRequest, run_evaluation
 from ingest.pipeline import ingest
 from rag.chain import Pipeline
-from rag.cli import app
+from ui.cli import app
 from rag.config import Settings
 from rag.retrieval import NewsRetriever
 from rag.store import open_store

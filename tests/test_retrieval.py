@@ -199,7 +199,7 @@ def test_store_from_before_the_lexical_index_is_backfilled_once(
 
 
 def test_cli_ask_takes_history_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag.cli import app
+    from ui.cli import app
 
     monkeypatch.setattr("rag.models.make_embeddings", lambda *a, **k: HashingEmbeddings())
     monkeypatch.setattr("rag.models.make_llm", lambda settings: None)

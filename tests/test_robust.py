@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.pipeline import ingest
-from rag.cli import app
+from ui.cli import app
 from rag.config import Settings
 from rag.lock import StoreBusy
 from rag.store import NewsStore, open_store
@@ -123,7 +123,7 @@ def test_a_second_writer_is_refused_while_readers_keep_answering(
         assert answer.sources and answer.sources[0].doc_id == "world/nam-chair-uganda"
         import typer
 
-        from rag.cli import guarded
+        from ui.cli import guarded
 
         def second_writer() -> None:
             raise StoreBusy("pid 1 (newsrag ingest) is writing to /data")

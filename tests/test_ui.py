@@ -142,7 +142,7 @@ def test_auth_file_roles_and_hashed_passwords(tmp_path: Path) -> None:
 def test_hash_password_command_prints_an_auth_line() -> None:
     from typer.testing import CliRunner
 
-    from rag.cli import app
+    from ui.cli import app
     from ui.auth import password_matches, read_auth
 
     result = CliRunner().invoke(app, ["hash-password", "ann", "--role", "admin"], input="pw\n")

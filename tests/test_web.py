@@ -282,7 +282,7 @@ def test_per_host_rate_limit(site: Site, store: NewsStore) -> None:
 def test_watch_intervals_parse() -> None:
     import typer
 
-    from rag.cli_web import parse_every
+    from ui.cli_web import parse_every
 
     assert parse_every("15m") == 900 and parse_every("30s") == 30 and parse_every("2") == 2
     assert parse_every("1.5h") == 5400
@@ -298,7 +298,7 @@ def test_ask_answers_from_a_fetched_article_citing_its_url_and_date(
 
     from typer.testing import CliRunner
 
-    from rag.cli import app
+    from ui.cli import app
 
     meta = '<meta property="article:published_time" content="2024-03-14T10:00:00Z">'
     site.routes["/news/bridge"] = (200, HTML, page("Harbour bridge reopens", BRIDGE_TEXT, meta))

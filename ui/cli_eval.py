@@ -1,4 +1,4 @@
-"""`newsrag eval`: kept apart from rag/cli.py so that each module stays short."""
+"""`newsrag eval`: kept apart from ui/cli.py so that each module stays short."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rag.cli_output import emit_json
+from ui.cli_output import emit_json
 
 
 def eval_command(
@@ -45,7 +45,7 @@ def eval_command(
     from eval.command import EvalRequest, run_evaluation
     from eval.compare import parse_tolerances
     from rag.chain import build_pipeline
-    from rag.cli import fail, guarded, load_settings
+    from ui.cli import fail, guarded, load_settings
 
     try:
         tolerances = parse_tolerances(tolerance or [])
@@ -117,7 +117,7 @@ def compare_command(
     """
     from eval.compare import compare, parse_tolerances
     from eval.report import read_report
-    from rag.cli import fail
+    from ui.cli import fail
 
     try:
         tolerances = parse_tolerances(tolerance or [])

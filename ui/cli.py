@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from rag.cli_eval import compare_command, eval_command
-from rag.cli_output import emit_json, print_answer, print_sources, show_stream
-from rag.cli_web import watch_command
+from ui.cli_eval import compare_command, eval_command
+from ui.cli_output import emit_json, print_answer, print_sources, show_stream
+from ui.cli_web import watch_command
 from rag.config import Settings
 
 app = typer.Typer(
@@ -111,7 +111,7 @@ def ingest(
       newsrag ingest https://example.org/feed.xml https://example.org/2024/05/story.html
     """
     from ingest.pipeline import ingest as run_ingest
-    from rag.cli_web import ingest_urls, is_url, merge_reports
+    from ui.cli_web import ingest_urls, is_url, merge_reports
     from rag.models import embedding_model_name, make_embeddings
     from rag.store import open_store
 
@@ -343,7 +343,9 @@ def hash_password_command(
 
 
 def sample_corpus_dir() -> Path:
-    return Path(__file__).parent / "sample_corpus"
+    from importlib.resources import files
+
+    return Path(str(files("rag") / "sample_corpus"))
 
 
 @app.command()

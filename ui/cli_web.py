@@ -70,7 +70,7 @@ def watch_command(
       newsrag watch https://example.org/rss.xml --every 15m
       newsrag watch https://example.org/rss.xml --every 30s --runs 2
     """
-    from rag.cli import fail, guarded, load_settings, print_report
+    from ui.cli import fail, guarded, load_settings, print_report
     from rag.models import embedding_model_name, make_embeddings
     from rag.store import open_store
 
