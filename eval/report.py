@@ -68,3 +68,13 @@ def read_report(folder_or_file: Path) -> dict[str, Any]:
     if not isinstance(report, dict) or not isinstance(report.get("cases"), list):
         raise ValueError(f"the baseline {path} is not a newsrag report (no 'cases' list)")
     return report
+
+
+def headline_rows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(metric, value, 95% interval) as text, for the CLI's summary and the app's table."""
+    rows = []
+    for name, value in report["metrics"].items():
+        interval = report["intervals_95"].get(name)
+        shown = "n/a" if value is None else f"{value:.3f}"
+        rows.append((name, shown, f"{interval[0]:.3f}–{interval[1]:.3f}" if interval else ""))
+    return rows

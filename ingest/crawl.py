@@ -3,7 +3,7 @@ or changed articles, keep near-duplicates once, and report every URL that was sk
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import time
 from collections import deque
 from typing import Any
@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 from ingest import dedup
 from ingest.fetch import Fetcher
 from ingest.loaders import Article
-from ingest.pipeline import Ingestor, IngestReport
+from ingest.pipeline import Ingestor, IngestReport, content_hash
 from ingest.web import (
     WebItem,
     article_from_entry,
@@ -23,7 +23,28 @@ from ingest.web import (
     sitemap_urls,
     with_feed_details,
 )
+from rag.config import Settings
 from rag.store import NewsStore
+
+logger = logging.getLogger(__name__)
+SIGNATURES = "web_signatures"  # doc id -> MinHash of the article's text
+OTHER_URLS = "web_other_urls"  # doc id -> the other URLs of the same story
+VALIDATORS = "http_validators"  # URL -> ETag / Last-Modified of its last fetch
+
+
+def is_url(text: str) -> bool:
+    return text.startswith(("http://", "https://"))
+
+
+def ingest_urls(
+    urls: list[str], settings: Settings, store: NewsStore, embeddings: Embeddings
+) -> IngestReport:
+    # validators (ETag / Last-Modified) persist with the records, so a re-run asks "changed?"
+    fetcher = Fetcher(store.side_table(VALIDATORS))
+    try:
+        return WebIngest(store, embeddings, fetcher, settings.chunk_chars).run(urls)
+    finally:
+        fetcher.close()
 
 
 class WebIngest:
@@ -38,7 +59,7 @@ class WebIngest:
     def run(self, urls: list[str]) -> IngestReport:
         """One failed URL is reported in `skipped` and never stops the run."""
         with self.store.writing():
-            self.signatures = self.store.records.signatures()
+            self.signatures = dict(self.store.side_table(SIGNATURES).items())
             return self._run(urls)
 
     def _run(self, urls: list[str]) -> IngestReport:
@@ -55,6 +76,7 @@ class WebIngest:
             try:
                 queue.extend(self.visit(item, report))
             except Exception as error:  # a hostile page must not end the run
+                logger.warning("could not ingest %s", item.url, exc_info=True)
                 report.skipped.append({"path": item.url, "reason": f"unreadable: {error}"})
         report.seconds = round(time.perf_counter() - started, 3)
         return report
@@ -99,11 +121,8 @@ class WebIngest:
         return True
 
     def store_article(self, article: Article, origin: str, report: IngestReport) -> None:
-        records = self.store.records
-        digest = hashlib.sha256(
-            f"{article.title}\n{article.published}\n{article.text}".encode()
-        ).hexdigest()
-        previous = records.get(article.doc_id)
+        digest = content_hash(f"{article.title}\n{article.published}\n{article.text}".encode())
+        previous = self.store.records.get(article.doc_id)
         if previous is not None and previous.content_hash == digest:
             report.unchanged += 1
             return
@@ -115,14 +134,16 @@ class WebIngest:
         else:
             report.updated += 1
         self.ingestor.write([(article, origin, digest)], report)
-        records.save_signature(article.doc_id, signature)
+        self.store.side_table(SIGNATURES).put(article.doc_id, signature)
         self.signatures[article.doc_id] = signature
 
     def merge_duplicate(self, article: Article, signature: list[int], report: IngestReport) -> bool:
         """The same story already stored under another URL: remember this URL there."""
         for doc_id, other in self.signatures.items():
             if dedup.similarity(signature, other) >= dedup.THRESHOLD:
-                urls = self.store.records.add_alternate_url(doc_id, article.url)
+                others = self.store.side_table(OTHER_URLS)
+                urls = sorted({*(others.get(doc_id) or []), article.url})
+                others.put(doc_id, urls)
                 self.store.set_chunk_metadata(doc_id, {"also_urls": " ".join(urls)})
                 report.duplicates.append({"path": article.url, "same_as": doc_id})
                 return True

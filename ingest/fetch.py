@@ -1,26 +1,34 @@
 """Polite HTTP fetching for web ingestion: a User-Agent naming newsrag, robots.txt respected,
 a per-host rate limit, timeouts, a size limit, bounded redirects, and conditional requests
-(ETag / Last-Modified remembered in the store's SQLite file) so unchanged feeds cost nothing.
+(ETag / Last-Modified remembered in a side table of the store) so unchanged feeds cost nothing.
 A failed fetch is returned as a result with a reason, never raised."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 import urllib.robotparser
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
 USER_AGENT = "newsrag/0.1 (news question answering; respects robots.txt)"
 ROBOTS_AGENT = "newsrag"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS http_cache (
-    url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, fetched_at REAL NOT NULL);
-"""
+
+
+class KeyValues(Protocol):
+    """Where validators are kept between runs (rag.records.SideTable, or a dict-like)."""
+
+    def get(self, key: str) -> Any: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
+class MemoryValues(dict[str, Any]):
+    def put(self, key: str, value: Any) -> None:
+        self[key] = value
 
 
 @dataclass
@@ -48,7 +56,7 @@ class FetchPolicy:
 
 
 class Fetcher:
-    def __init__(self, cache_path: Path | None = None, policy: FetchPolicy | None = None) -> None:
+    def __init__(self, cache: KeyValues | None = None, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy()
         self.client = httpx.Client(
             headers={"User-Agent": USER_AGENT}, follow_redirects=True,
@@ -57,12 +65,10 @@ class Fetcher:
         self.robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self.last_request: dict[str, float] = {}
         self.lock = threading.Lock()
-        self.cache = sqlite3.connect(cache_path or ":memory:", check_same_thread=False)
-        self.cache.executescript(_SCHEMA)
+        self.cache: KeyValues = cache if cache is not None else MemoryValues()
 
     def close(self) -> None:
         self.client.close()
-        self.cache.close()
 
     def get(self, url: str, conditional: bool = False) -> FetchResult:
         """GET the URL within the policy; `conditional` sends the remembered validators."""
@@ -142,21 +148,16 @@ class Fetcher:
         return rules
 
     def validators(self, url: str) -> dict[str, str]:
-        row = self.cache.execute(
-            "SELECT etag, last_modified FROM http_cache WHERE url = ?", (url,)
-        ).fetchone()
+        known = self.cache.get(url) or {}
         headers = {}
-        if row and row[0]:
-            headers["If-None-Match"] = row[0]
-        if row and row[1]:
-            headers["If-Modified-Since"] = row[1]
+        if known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
         return headers
 
     def remember(self, url: str, headers: httpx.Headers) -> None:
         etag, modified = headers.get("etag"), headers.get("last-modified")
         if etag or modified:
-            with self.cache:
-                self.cache.execute(
-                    "INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?, ?)",
-                    (url, etag, modified, time.time()),
-                )
+            values = {"etag": etag, "last_modified": modified, "fetched_at": time.time()}
+            self.cache.put(url, values)

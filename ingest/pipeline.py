@@ -11,7 +11,7 @@ import hashlib
 import logging
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,15 @@ class IngestReport:
     duplicates: list[dict[str, str]] = field(default_factory=list)  # web: kept once
     summaries: list[str] = field(default_factory=list)  # web: feed summary stood in for the page
 
+    @classmethod
+    def merged(cls, reports: list[IngestReport]) -> IngestReport:
+        """One report for a run over files and URLs together."""
+        merged = cls()
+        for report in reports:
+            for name, value in vars(report).items():
+                setattr(merged, name, getattr(merged, name) + value)
+        return merged
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -55,6 +64,25 @@ class SourceFile:
     root: Path
     doc_id: str
     default_source: str
+
+
+def report_lines(report: dict[str, Any], extra_problems: Sequence[str] = ()) -> list[str]:
+    """The ingest report as text: a summary line, then one line per skipped, duplicate or
+    summary-only item (the CLI prints these; the app shows them as a list)."""
+    skipped = len(report["skipped"]) + len(extra_problems)
+    lines = [
+        f"{report['files_seen']} files: {report['added']} added, {report['updated']} updated, "
+        f"{report['unchanged']} unchanged, {report.get('removed', 0)} removed, {skipped} "
+        f"skipped; {report['chunks_written']} chunks written in {report['seconds']:.1f} s"
+    ]
+    lines += [f"skipped {s['path']}: {s['reason']}" for s in report["skipped"]]
+    lines += [f"skipped {problem}" for problem in extra_problems]
+    lines += [
+        f"duplicate {d['path']}: same story as {d['same_as']}" for d in report.get("duplicates", [])
+    ]
+    lines += [f"{url}: page unavailable, the feed's summary was stored"
+              for url in report.get("summaries", [])]  # fmt: skip
+    return lines
 
 
 def discover(paths: list[Path], report: IngestReport) -> Iterator[SourceFile]:

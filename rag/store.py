@@ -1,23 +1,25 @@
 """Open the Chroma collection and the article records from settings; check the model matches.
 
-Chroma holds the chunks (text, vectors, metadata). A small SQLite table beside it records
-each ingested article: where it came from, the hash of its bytes, and its chunk count, so an
-unchanged file is skipped without being parsed or embedded, and `--prune` knows each file.
+Chroma holds the chunks (text, vectors, metadata); the article records and the lexical index
+sit beside it (rag/records.py). Nothing outside rag/ touches either directly.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from collections.abc import Callable, Iterable, Sequence
+import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from rag import lexical
+from rag.records import ArticleRecord, ArticleRecords, SideTable
 from rag.text import header_line
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ArticleRecord", "ChunkHit", "NewsStore", "StoreError", "lexical_row", "open_store"]
 
 if TYPE_CHECKING:
     from rag.config import Settings
@@ -28,174 +30,12 @@ class StoreError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class ArticleRecord:
-    doc_id: str
-    origin: str  # absolute path of the file the article came from
-    content_hash: str
-    title: str
-    published: str | None
-    source: str
-    url: str
-    chunks: int
-
-
-@dataclass(frozen=True)
 class ChunkHit:
     doc_id: str
     chunk: int
     text: str
     metadata: dict[str, Any]
     score: float  # cosine similarity, higher is better
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    doc_id TEXT PRIMARY KEY, origin TEXT NOT NULL, content_hash TEXT NOT NULL,
-    title TEXT NOT NULL, published TEXT, source TEXT NOT NULL, url TEXT NOT NULL,
-    chunks INTEGER NOT NULL, ingested_at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
-CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
-CREATE TABLE IF NOT EXISTS store_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO store_state VALUES ('generation', 0);
-CREATE TABLE IF NOT EXISTS signatures (doc_id TEXT PRIMARY KEY, minhash TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS alternate_urls (
-    doc_id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (doc_id, url));
-"""
-
-
-class ArticleRecords:
-    """The ingest records: one row per article, committed only after its chunks are stored."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA + lexical.SCHEMA)
-        self.written_generation = -1  # the last generation this process committed
-
-    def by_origin(self, origin: str) -> list[ArticleRecord]:
-        rows = self.db.execute("SELECT * FROM articles WHERE origin = ?", (origin,))
-        return [self._record(row) for row in rows]
-
-    def origins_under(self, folder: str) -> dict[str, list[str]]:
-        """Every recorded file below `folder`, with the doc ids that came from it."""
-        prefix = folder.rstrip("/") + "/"
-        rows = self.db.execute(
-            "SELECT origin, doc_id FROM articles WHERE substr(origin, 1, ?) = ?",
-            (len(prefix), prefix),
-        )
-        found: dict[str, list[str]] = {}
-        for origin, doc_id in rows:
-            found.setdefault(origin, []).append(doc_id)
-        return found
-
-    def get(self, doc_id: str) -> ArticleRecord | None:
-        row = self.db.execute("SELECT * FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
-        return self._record(row) if row else None
-
-    def save(
-        self,
-        records: Sequence[ArticleRecord],
-        lexical_rows: Iterable[tuple[str, str, int, str, int]] = (),
-    ) -> None:
-        """Record articles and replace their lexical-index rows, in one transaction."""
-        now = time.time()
-        with self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*_record_values(r), now) for r in records],
-            )
-            lexical.delete_articles(self.db, [r.doc_id for r in records])
-            lexical.add_chunks(self.db, list(lexical_rows))
-            self._bump_generation()
-
-    def delete(self, doc_ids: Sequence[str]) -> None:
-        with self.db:
-            for table in ("articles", "signatures", "alternate_urls"):
-                self.db.executemany(
-                    f"DELETE FROM {table} WHERE doc_id = ?", [(d,) for d in doc_ids]
-                )
-            lexical.delete_articles(self.db, list(doc_ids))
-            self._bump_generation()
-
-    def _bump_generation(self) -> None:
-        """Count commits, so that readers in other processes notice them (inside the caller's
-        transaction)."""
-        self.db.execute("UPDATE store_state SET value = value + 1 WHERE key = 'generation'")
-        self.written_generation = self.generation()
-
-    def generation(self) -> int:
-        row = self.db.execute("SELECT value FROM store_state WHERE key = 'generation'").fetchone()
-        return int(row[0]) if row else 0
-
-    def published_dates(self, doc_ids: list[str]) -> dict[str, str]:
-        marks = ",".join("?" * len(doc_ids))
-        rows = self.db.execute(
-            f"SELECT doc_id, published FROM articles WHERE doc_id IN ({marks})", doc_ids
-        )
-        return {doc_id: published for doc_id, published in rows if published}
-
-    def minor_sources(self) -> list[str]:
-        """Sources holding at most half the articles (narrowing to a bigger one gains nothing),
-        cached until the number of articles changes."""
-        count = self.count()
-        if getattr(self, "_sources_at", None) != count:
-            rows = self.db.execute(
-                "SELECT source FROM articles WHERE source != '' GROUP BY source "
-                "HAVING count(*) * 2 <= ?",
-                (count,),
-            )
-            self._sources = sorted(row[0] for row in rows)
-            self._sources_at = count
-        return self._sources
-
-    def newest_published(self) -> str | None:
-        """Asked on every question (for 'last year'); the index makes max() a lookup."""
-        row = self.db.execute("SELECT max(published) FROM articles").fetchone()
-        return row[0] if row and row[0] else None
-
-    def count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
-
-    def listing(self, title_contains: str = "", limit: int = 500) -> list[ArticleRecord]:
-        """Newest first, optionally only titles containing the text (case-insensitive)."""
-        rows = self.db.execute(
-            "SELECT * FROM articles WHERE instr(lower(title), lower(?)) > 0 "
-            "ORDER BY published IS NULL, published DESC, title LIMIT ?",
-            (title_contains.strip(), limit),
-        )
-        return [self._record(row) for row in rows]
-
-    def save_signature(self, doc_id: str, minhash: list[int]) -> None:
-        with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO signatures VALUES (?, ?)",
-                (doc_id, " ".join(map(str, minhash))),
-            )
-
-    def signatures(self) -> dict[str, list[int]]:
-        rows = self.db.execute("SELECT doc_id, minhash FROM signatures")
-        return {doc_id: [int(v) for v in text.split()] for doc_id, text in rows}
-
-    def add_alternate_url(self, doc_id: str, url: str) -> list[str]:
-        """Another address of the same story; returns all of that article's other URLs."""
-        with self.db:
-            self.db.execute("INSERT OR IGNORE INTO alternate_urls VALUES (?, ?)", (doc_id, url))
-        rows = self.db.execute("SELECT url FROM alternate_urls WHERE doc_id = ? ORDER BY url",
-                               (doc_id,))  # fmt: skip
-        return [row[0] for row in rows]
-
-    def sources(self) -> list[str]:
-        rows = self.db.execute("SELECT DISTINCT source FROM articles WHERE source != ''")
-        return sorted(row[0] for row in rows)
-
-    @staticmethod
-    def _record(row: tuple[Any, ...]) -> ArticleRecord:
-        return ArticleRecord(*row[:8])
-
-
-def _record_values(r: ArticleRecord) -> tuple[Any, ...]:
-    return (r.doc_id, r.origin, r.content_hash, r.title, r.published, r.source, r.url, r.chunks)
 
 
 class NewsStore:
@@ -227,6 +67,10 @@ class NewsStore:
         from rag.lock import writer_lock
 
         return writer_lock(self.data_dir)
+
+    def side_table(self, name: str) -> SideTable:
+        """A key -> JSON table kept with the records, for ingestion's own bookkeeping."""
+        return self.records.side_table(name)
 
     @property
     def embedding_dim(self) -> int | None:
@@ -298,7 +142,7 @@ class NewsStore:
 
     def backfill_lexical_index(self, page: int = 1000) -> int:
         """Build the lexical index once for a store ingested before it existed."""
-        if lexical.count(self.records.db) or not self.records.count():
+        if self.records.lexical_count() or not self.records.count():
             return 0
         added = 0
         for offset in range(0, self.count_chunks(), page):
@@ -307,8 +151,7 @@ class NewsStore:
                 lexical_row(text, dict(m or {}))
                 for text, m in zip(got["documents"], got["metadatas"], strict=True)
             ]
-            with self.records.db:
-                lexical.add_chunks(self.records.db, rows)
+            self.records.add_lexical_rows(rows)
             added += len(rows)
         return added
 
@@ -365,6 +208,7 @@ def chroma_client(settings: Settings) -> Any:
             ssl=url.scheme == "https", settings=quiet,
         )  # fmt: skip
     except Exception as error:  # chromadb raises plain ValueError/ConnectionError variants
+        logger.debug("Chroma HttpClient failed", exc_info=True)
         raise StoreError(
             f"cannot reach the Chroma server at {settings.chroma_url}: {error}"
         ) from None
@@ -382,6 +226,7 @@ def open_store(settings: Settings, embedding_name: str) -> NewsStore:
     except Exception as error:
         if not settings.chroma_url:
             raise
+        logger.debug("Chroma server failed", exc_info=True)
         raise StoreError(f"the Chroma server at {settings.chroma_url} failed: {error}") from None
     recorded = (collection.metadata or {}).get("embedding_model")
     if recorded != embedding_name:

@@ -14,5 +14,6 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy rag ingest ui eval
+.venv/bin/lint-imports
 mkdir -p test-output
 .venv/bin/python -m pytest -q -p no:cacheprovider --junitxml=test-output/junit.xml "$@"

@@ -9,8 +9,8 @@ import pytest
 from langchain_core.language_models.fake import FakeListLLM
 from typer.testing import CliRunner
 
-from ui.cli import app
 from tests.conftest import SAMPLE_CORPUS, HashingEmbeddings, write
+from ui.cli import app
 
 runner = CliRunner()
 SOURCE_KEYS = {"n", "doc_id", "title", "published", "source", "url", "snippet", "score"}

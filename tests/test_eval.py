@@ -18,11 +18,11 @@ from eval.cases import read_cases
 from eval.command import EvalRequest, run_evaluation
 from eval.compare import compare, parse_tolerances
 from rag.chain import Pipeline
-from ui.cli import app
 from rag.config import Settings
 from tests.browser import chromium_page, screenshot
 from tests.conftest import ROOT, write
 from tests.test_answer import sample_pipeline
+from ui.cli import app
 
 SAMPLE_QUESTIONS = ROOT / "eval" / "sample_questions.jsonl"
 FORMAT_METRICS = {

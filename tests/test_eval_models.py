@@ -17,11 +17,11 @@ from eval.cases import read_cases
 from eval.command import EvalRequest, run_evaluation
 from ingest.pipeline import ingest
 from rag.chain import Pipeline
-from ui.cli import app
 from rag.config import Settings
 from rag.retrieval import NewsRetriever
 from rag.store import open_store
 from tests.test_eval import SAMPLE_QUESTIONS, quality
+from ui.cli import app
 
 pytestmark = pytest.mark.models
 DISTRACTORS_PER_TOPIC = 20

@@ -18,12 +18,12 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.pipeline import ingest
-from ui.cli import app
 from rag.config import Settings
 from rag.lock import StoreBusy
 from rag.store import NewsStore, open_store
 from tests.conftest import ROOT, HashingEmbeddings, write
 from tests.test_answer import sample_pipeline
+from ui.cli import app
 
 WORDS = ("harbour bridge council tram strike union budget minister election court ferry storm "
          "festival museum airport rail energy prices hospital school river").split()  # fmt: skip

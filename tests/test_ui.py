@@ -73,7 +73,7 @@ def test_filters_apply_to_retrieval(client: Any) -> None:
     assert other_desk["sources"] == [] and other_desk["refused"]
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match="write it like 2024-01-31"):
+    with pytest.raises(AppError, match="wants a date like 2024-01-31"):
         client.predict(question=NAM, since="last tuesday", api_name="/ask")
     with pytest.raises(AppError, match="the question is empty"):
         client.predict(question="   ", api_name="/ask")
@@ -142,8 +142,8 @@ def test_auth_file_roles_and_hashed_passwords(tmp_path: Path) -> None:
 def test_hash_password_command_prints_an_auth_line() -> None:
     from typer.testing import CliRunner
 
-    from ui.cli import app
     from ui.auth import password_matches, read_auth
+    from ui.cli import app
 
     result = CliRunner().invoke(app, ["hash-password", "ann", "--role", "admin"], input="pw\n")
     assert result.exit_code == 0, result.output

@@ -198,7 +198,7 @@ def test_an_unchanged_feed_costs_one_conditional_request(
     site: Site, store: NewsStore, tmp_path: Path, kind: str
 ) -> None:
     feed = feed_fixture(site, kind)
-    fetcher = Fetcher(tmp_path / "http.sqlite3", FetchPolicy(min_interval_s=0))
+    fetcher = Fetcher(store.side_table("http_validators"), FetchPolicy(min_interval_s=0))
     ingest = WebIngest(store, HashingEmbeddings(), fetcher)
     ingest.run([feed])
     requests_before = len(site.requests)

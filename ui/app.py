@@ -5,11 +5,13 @@ functions as the CLI and keeps per-user state in the session, never in module gl
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rag.answer import Answer
 from ui.auth import Access, BasicAuthMiddleware, read_auth
+from ui.filters import parse_filters
 from ui.render import escape_markdown, plain_turns, render_answer, sources_html
 from ui.session import Preferences, Sessions
 from ui.tabs import PRIVATE, evaluate_tab, gradio_types, library_tab, reveal_for_role, settings_tab
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from ui.auth import Role
 
 __all__ = ["build_app", "launch", "read_auth", "render_answer"]
+logger = logging.getLogger(__name__)
 EXAMPLES = [
     "Who took over the NAM chair?",
     "Which country joined NATO as its 32nd member?",
@@ -38,15 +41,7 @@ CSS = """
 
 
 def make_filters(since: str, until: str, source: str | None) -> Any:
-    from ingest.loaders import normalise_date
-    from rag.retrieval import Filters
-
-    for label, value in (("From", since), ("To", until)):
-        if value and value.strip() and normalise_date(value.strip()) is None:
-            raise ValueError(f"{label} date: write it like 2024-01-31 (got '{value}')")
-    since_day = normalise_date(since.strip()) if since and since.strip() else None
-    until_day = normalise_date(until.strip()) if until and until.strip() else None
-    return Filters(since_day, until_day, source or None)
+    return parse_filters(since, until, source, labels=("From", "To"))
 
 
 def answer_stream(
@@ -87,6 +82,7 @@ def chat_handler(gr: Any, sessions: Sessions, access: Access) -> Any:
                 }
                 yield "", history, gr_skip()
         except Exception as error:  # one failed question must not end the session
+            logger.warning("a chat question failed", exc_info=True)
             history[-1] = {
                 "role": "assistant",
                 "content": f"Sorry, that failed: {escape_markdown(str(error))}",

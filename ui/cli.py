@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from rag.config import Settings
 from ui.cli_eval import compare_command, eval_command
 from ui.cli_output import emit_json, print_answer, print_sources, show_stream
 from ui.cli_web import watch_command
-from rag.config import Settings
 
 app = typer.Typer(
     help="Ask questions about your news articles, offline, with cited sources.",
@@ -47,8 +48,16 @@ def main_options(
         typer.Option("--chroma-url", help="Use a Chroma server (http://host:port) instead of "
                      "the embedded store; same as NEWSRAG_CHROMA_URL.", show_default=False),
     ] = None,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: debug).")
+    ] = 0,
 ) -> None:  # fmt: skip
     """Ask questions about your news articles, offline, with cited sources."""
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if verbose < 2:  # the libraries' own chatter stays out unless asked for
+        for noisy in ("httpx", "chromadb", "urllib3", "sentence_transformers"):
+            logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     GLOBAL_OPTIONS["chroma_url"] = chroma_url  # set on every invocation, read by load_settings
 
 
@@ -81,13 +90,12 @@ def guarded(action: Any) -> Any:
 
 
 def make_filters(since: str | None, until: str | None, source: str | None) -> Any:
-    from ingest.loaders import normalise_date
-    from rag.retrieval import Filters
+    from ui.filters import parse_filters
 
-    for label, value in (("--since", since), ("--until", until)):
-        if value and normalise_date(value) is None:
-            raise fail(f"{label} wants a date like 2024-01-31, got '{value}'")
-    return Filters(normalise_date(since), normalise_date(until), source)
+    try:
+        return parse_filters(since, until, source, labels=("--since", "--until"))
+    except ValueError as error:
+        raise fail(str(error)) from None
 
 
 @app.command()
@@ -110,8 +118,9 @@ def ingest(
       newsrag ingest ~/news --prune --json
       newsrag ingest https://example.org/feed.xml https://example.org/2024/05/story.html
     """
+    from ingest.crawl import ingest_urls, is_url
+    from ingest.pipeline import IngestReport
     from ingest.pipeline import ingest as run_ingest
-    from ui.cli_web import ingest_urls, is_url, merge_reports
     from rag.models import embedding_model_name, make_embeddings
     from rag.store import open_store
 
@@ -131,7 +140,7 @@ def ingest(
             ))  # fmt: skip
         if urls:
             reports.append(ingest_urls(urls, settings, store, embeddings))
-        return merge_reports(reports).as_dict()
+        return IngestReport.merged(reports).as_dict()
 
     print_report(guarded(body), as_json)
 
@@ -140,18 +149,12 @@ def print_report(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         emit_json(report)
         return
-    typer.echo(
-        f"{report['files_seen']} files: {report['added']} added, {report['updated']} updated, "
-        f"{report['unchanged']} unchanged, {report['removed']} removed, "
-        f"{len(report['skipped'])} skipped; {report['chunks_written']} chunks written "
-        f"in {report['seconds']:.1f}s"
-    )
-    for skipped in report["skipped"]:
-        typer.echo(f"  skipped {skipped['path']}: {skipped['reason']}")
-    for duplicate in report.get("duplicates", []):
-        typer.echo(f"  duplicate {duplicate['path']}: same story as {duplicate['same_as']}")
-    for url in report.get("summaries", []):
-        typer.echo(f"  {url}: page unavailable, the feed's summary was stored")
+    from ingest.pipeline import report_lines
+
+    summary, *details = report_lines(report)
+    typer.echo(summary)
+    for line in details:
+        typer.echo(f"  {line}")
 
 
 @app.command()

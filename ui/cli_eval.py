@@ -69,11 +69,10 @@ def eval_command(
 def print_summary(outcome: Any) -> None:
     report = outcome.report
     typer.echo(f"{report['dataset']}: {report['n']} cases")
-    for name, value in report["metrics"].items():
-        interval = report["intervals_95"].get(name)
-        shown = "n/a" if value is None else f"{value:.3f}"
-        extra = f"  (95% CI {interval[0]:.3f}-{interval[1]:.3f})" if interval else ""
-        typer.echo(f"  {name:27}{shown}{extra}")
+    from eval.report import headline_rows
+
+    for name, shown, interval in headline_rows(report):
+        typer.echo(f"  {name:27}{shown}" + (f"  (95% CI {interval})" if interval else ""))
     if outcome.comparison is not None:
         print_comparison(outcome.comparison)
     for path in outcome.files:

@@ -5,47 +5,11 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
-
-    from ingest.pipeline import IngestReport
-    from rag.config import Settings
-    from rag.store import NewsStore
-
 _EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-
-
-def is_url(text: str) -> bool:
-    return text.startswith(("http://", "https://"))
-
-
-def ingest_urls(
-    urls: list[str], settings: Settings, store: NewsStore, embeddings: Embeddings
-) -> IngestReport:
-    from ingest.crawl import WebIngest
-    from ingest.fetch import Fetcher
-
-    # validators (ETag / Last-Modified) persist beside the store, so a re-run asks "changed?"
-    fetcher = Fetcher(settings.data_dir / "http-cache.sqlite3")
-    try:
-        return WebIngest(store, embeddings, fetcher, settings.chunk_chars).run(urls)
-    finally:
-        fetcher.close()
-
-
-def merge_reports(reports: list[IngestReport]) -> IngestReport:
-    from ingest.pipeline import IngestReport
-
-    merged = IngestReport()
-    for report in reports:
-        for name, value in vars(report).items():
-            current = getattr(merged, name)
-            setattr(merged, name, current + value)
-    return merged
 
 
 def parse_every(text: str) -> float:
@@ -70,9 +34,10 @@ def watch_command(
       newsrag watch https://example.org/rss.xml --every 15m
       newsrag watch https://example.org/rss.xml --every 30s --runs 2
     """
-    from ui.cli import fail, guarded, load_settings, print_report
+    from ingest.crawl import ingest_urls, is_url
     from rag.models import embedding_model_name, make_embeddings
     from rag.store import open_store
+    from ui.cli import fail, guarded, load_settings, print_report
 
     interval = parse_every(every)
     bad = [f for f in feeds if not is_url(f)]

@@ -38,12 +38,10 @@ def run_eval(pipeline: Pipeline, name: str, limit: int | None) -> tuple[str, str
 
 
 def headline_markdown(report: dict[str, Any]) -> str:
+    from eval.report import headline_rows
+
     rows = ["| metric | value | 95% CI |", "| --- | --- | --- |"]
-    for name, value in report["metrics"].items():
-        interval = report["intervals_95"].get(name)
-        shown = "n/a" if value is None else f"{value:.3f}"
-        ci = f"{interval[0]:.3f}–{interval[1]:.3f}" if interval else ""
-        rows.append(f"| {name} | {shown} | {ci} |")
+    rows += [f"| {name} | {shown} | {ci} |" for name, shown, ci in headline_rows(report)]
     failing = sum(1 for c in report["cases"] if c["failures"])
     return (
         f"**{report['dataset']}**: {report['n']} cases, {failing} with a failure\n\n"

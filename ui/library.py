@@ -9,10 +9,11 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ingest.loaders import SUPPORTED_SUFFIXES
 from rag.chain import Pipeline
 
 COLUMNS = ["title", "published", "source", "chunks", "doc_id"]
-ARTICLE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
+ARTICLE_SUFFIXES = SUPPORTED_SUFFIXES
 
 
 def article_rows(pipeline: Pipeline, title_contains: str = "") -> list[list[Any]]:
@@ -167,14 +168,10 @@ def too_big(archive: Path, declared: int | None, limit: int) -> str:
 
 
 def report_markdown(report: dict[str, Any], problems: list[str]) -> str:
-    lines = [
-        f"**{report['files_seen']} files:** {report['added']} added, {report['updated']} updated, "
-        f"{report['unchanged']} unchanged, {len(report['skipped']) + len(problems)} skipped; "
-        f"{report['chunks_written']} chunks written in {report['seconds']:.1f} s."
-    ]
-    lines += [f"- skipped {s['path']}: {s['reason']}" for s in report["skipped"]]
-    lines += [f"- skipped {p}" for p in problems]
-    return "\n".join(lines)
+    from ingest.pipeline import report_lines
+
+    summary, *details = report_lines(report, problems)
+    return "\n".join([f"**{summary}.**", *(f"- {line}" for line in details)])
 
 
 def add_articles(pipeline: Pipeline, paths: list[Path], problems: list[str]) -> str:
@@ -183,10 +180,9 @@ def add_articles(pipeline: Pipeline, paths: list[Path], problems: list[str]) -> 
 
     settings = pipeline.settings
     if not paths:
-        return report_markdown(
-            {"files_seen": 0, "added": 0, "updated": 0, "unchanged": 0, "skipped": [],
-             "chunks_written": 0, "seconds": 0.0}, problems or ["nothing to add"],
-        )  # fmt: skip
+        from ingest.pipeline import IngestReport
+
+        return report_markdown(IngestReport().as_dict(), problems or ["nothing to add"])
     from rag.lock import StoreBusy
 
     try:
