@@ -133,6 +133,12 @@ def test_auth_file_roles_and_hashed_passwords(tmp_path: Path) -> None:
     assert access.user_for("Basic " + base64.b64encode(b"bob:pa:ss").decode()) == User(
         "bob", "pa:ss", "reader"
     )
+    # /v1 and /api: keys when configured, else the login when logins are, else open
+    assert access.api_role("") is None and access.api_role(login["authorization"]) == "admin"
+    keyed = Access(None, api_keys={"sk-key-one-1": "reader"})
+    assert keyed.api_role("Bearer sk-key-one-1") == "reader" and keyed.api_role("") is None
+    assert keyed.api_role("Bearer sk-key-one-2") is None
+    assert Access(None).api_role("") == "admin"
     assert Access(None, "127.0.0.1").role(None) == "admin"  # the local app, as before
     assert Access(None, "0.0.0.0").role(None) == "reader"
     with pytest.raises(ValueError, match="USER:PASS"):

@@ -142,13 +142,15 @@ def search_handler(sessions: Sessions) -> Any:
     return search
 
 
-def build_app(pipeline: Pipeline, access: Access | None = None) -> gr.Blocks:
+def build_app(
+    pipeline: Pipeline, access: Access | None = None, sessions: Sessions | None = None
+) -> gr.Blocks:
     """The app. Its API is /ask and /search; every other handler is private and checks the
     caller's role itself."""
     import gradio as gr
 
     access = access or Access(None)
-    sessions = Sessions(pipeline)
+    sessions = sessions or Sessions(pipeline)
     defaults = Preferences(passages=pipeline.settings.context_passages)
     with gr.Blocks(title="newsrag", analytics_enabled=False) as demo:
         prefs = gr.State(defaults)
@@ -193,19 +195,26 @@ def chat_tab(gr: Any, sessions: Sessions, prefs: Any, access: Access) -> None:
 
 def launch(
     pipeline: Pipeline, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
-    **kwargs: Any,
+    api_keys: str | None = None, api_gate: Any = None, **kwargs: Any,
 ) -> gr.Blocks:  # fmt: skip
     """Start the app; a bounded queue answers 'busy' instead of piling up requests."""
     from starlette.middleware import Middleware
 
-    access = Access(read_auth(auth), host)
-    demo = build_app(pipeline, access)
+    from ui.auth import read_api_keys
+    from ui.openai_api import openai_router
+
+    access = Access(read_auth(auth), host, read_api_keys(api_keys))
+    sessions = Sessions(pipeline)
+    demo = build_app(pipeline, access, sessions)
     demo.queue(max_size=32, default_concurrency_limit=1)
     reports = pipeline.settings.data_dir / "eval-reports"
     reports.mkdir(parents=True, exist_ok=True)
     middleware = [Middleware(BasicAuthMiddleware, access=access)] if access.enabled else []
+    # /v1 (OpenAI-compatible) and /api/search on the same port; they check their own callers
+    routes = openai_router(sessions, access, api_gate).routes
     demo.launch(
         server_name=host, server_port=port, footer_links=[], max_file_size=MAX_UPLOAD, css=CSS,
-        allowed_paths=[str(reports)], app_kwargs={"middleware": middleware}, **kwargs,
+        allowed_paths=[str(reports)], app_kwargs={"middleware": middleware, "routes": routes},
+        **kwargs,
     )  # fmt: skip
     return demo

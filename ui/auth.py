@@ -24,6 +24,9 @@ Role = Literal["reader", "admin"]
 ROLES: tuple[Role, ...] = ("reader", "admin")
 # Gradio polls this route on itself while starting; it says only whether startup finished.
 UNAUTHENTICATED_PATHS = frozenset({"/gradio_api/startup-events"})
+# Routes that check their own credentials (API keys or the login) and answer 401 in the JSON
+# shape their clients expect (ui/openai_api.py).
+SELF_CHECKED_PREFIXES = ("/v1/", "/api/")
 SCRYPT_PREFIX = "scrypt$"
 # scrypt's interactive-login cost (RFC 7914 suggests N=2^14, r=8 for such use): ~50 ms here.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -94,11 +97,36 @@ def read_auth(spec: str | None) -> list[User] | None:
     return users
 
 
+def read_api_keys(path: str | None) -> dict[str, Role] | None:
+    """A file of `KEY` or `KEY:ROLE` lines (a key alone is a reader's)."""
+    if not path:
+        return None
+    keys: dict[str, Role] = {}
+    for line in Path(path).expanduser().read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        key, _, role = line.strip().rpartition(":")
+        if role not in ROLES:
+            key, role = line.strip(), "reader"
+        if len(key) < 8 or any(c.isspace() for c in key):
+            raise ValueError("--api-keys: each key needs 8 or more characters and no spaces")
+        keys[key] = "admin" if role == "admin" else "reader"
+    if not keys:
+        raise ValueError("--api-keys names no keys")
+    return keys
+
+
 class Access:
     """Who is asking, from the request's Basic credentials, and what their role allows."""
 
-    def __init__(self, users: list[User] | None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        users: list[User] | None,
+        host: str = "127.0.0.1",
+        api_keys: dict[str, Role] | None = None,
+    ) -> None:
         self.users = {u.name: u for u in users or []}
+        self.api_keys = api_keys or {}
         # Without logins, the one local user of a loopback app is its admin, as before; an app
         # bound beyond loopback without logins lets nobody change the library.
         self.default_role: Role = "admin" if host in LOOPBACK_HOSTS else "reader"
@@ -138,6 +166,19 @@ class Access:
         user = self.user_for(str(headers.get("authorization", "")))
         return user.role if user else "reader"
 
+    def api_role(self, authorization: str) -> Role | None:
+        """The role for an API call (/v1, /api): a Bearer key when keys are configured, else
+        the login when logins are, else the default role; None: not allowed."""
+        if self.api_keys:
+            scheme, _, key = authorization.partition(" ")
+            matches = [(hmac.compare_digest(key.strip(), k), r) for k, r in self.api_keys.items()]
+            found = [role for ok, role in matches if ok]
+            return found[0] if scheme.lower() == "bearer" and found else None
+        if self.enabled:
+            user = self.user_for(authorization)
+            return user.role if user else None
+        return self.default_role
+
     def require_admin(self, request: Any, action: str) -> None:
         if self.role(request) != "admin":
             raise PermissionError(f"readers cannot {action}; ask an admin")
@@ -151,7 +192,12 @@ class BasicAuthMiddleware:
         self.access = access
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"] in UNAUTHENTICATED_PATHS:
+        path = scope.get("path", "")
+        if (
+            scope["type"] not in ("http", "websocket")
+            or path in UNAUTHENTICATED_PATHS
+            or path.startswith(SELF_CHECKED_PREFIXES)
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])

@@ -289,10 +289,18 @@ def serve(
             "articles); PASS may be a hash from `newsrag hash-password`"
         ),
     ] = None,
+    api_keys: Annotated[
+        str | None,
+        typer.Option(
+            "--api-keys",
+            help="A file of KEY or KEY:ROLE lines: /v1 (OpenAI-compatible) and /api/search "
+            "then need Authorization: Bearer KEY",
+        ),
+    ] = None,
     llm: LlmSpec = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Start the chat app in the browser.
+    """Start the chat app in the browser, with an OpenAI-compatible API at /v1.
 
     Examples:
 
@@ -303,15 +311,16 @@ def serve(
     """
     from rag.chain import build_pipeline
     from ui.app import launch, read_auth
-    from ui.auth import LOOPBACK_HOSTS
+    from ui.auth import LOOPBACK_HOSTS, read_api_keys
 
     guarded(lambda: read_auth(auth))
+    guarded(lambda: read_api_keys(api_keys))
     if not auth and host not in LOOPBACK_HOSTS:
         typer.echo(f"note: {host} without --auth: everyone is a reader (no one can change the "
                    "library); use --auth with an admin line to manage it", err=True)  # fmt: skip
     settings = load_settings(data_dir, llm)
     pipeline = guarded(lambda: build_pipeline(settings))
-    launch(pipeline, host=host, port=port, auth=auth)
+    launch(pipeline, host=host, port=port, auth=auth, api_keys=api_keys)
 
 
 @app.command("hash-password")
@@ -370,7 +379,7 @@ def demo(
     typer.echo(f"Ingesting the sample articles into {demo_dir} ...", err=True)
     ingest([str(sample_corpus_dir())], prune=True, source=None, data_dir=demo_dir, as_json=False)
     typer.echo("Try: Who took over the NAM chair?", err=True)
-    serve(host=host, port=port, auth=None, llm=None, data_dir=demo_dir)
+    serve(host=host, port=port, auth=None, api_keys=None, llm=None, data_dir=demo_dir)
 
 
 app.command("eval")(eval_command)
