@@ -203,9 +203,11 @@ def _name_spans(sentence: str, start: int, text: str) -> list[Span]:
         offset = start + piece.start() + len(piece.group()) - len(piece.group().lstrip())
         if piece.start() > 0 and words and words[0] == "s":  # the s of a possessive
             offset += len(words.pop(0)) + 1
-        while words and (_stop(words[0]) or words[0].lower() in _MONTHS_DAYS):
+        while words and (_stop(words[0]) or words[0].lower().strip(".,") in _MONTHS_DAYS):
             offset += len(words.pop(0)) + 1
-        while words and (words[-1].lower() in _CONNECTORS or words[-1].lower() in _MONTHS_DAYS):
+        while words and (
+            words[-1].lower() in _CONNECTORS or words[-1].lower().strip(".,") in _MONTHS_DAYS
+        ):
             words.pop()
         name = " ".join(words).strip(" ,.-’'")
         if len(name) > 1 and not name.isdigit():
@@ -221,3 +223,23 @@ def _stop(word: str) -> bool:
     if word.lower() in _CONNECTORS:
         return True
     return word.lower().strip(".,") in _STOP_CAPS and not (word.isupper() and len(word) > 1)
+
+
+_STOPWORDS = frozenset(
+    "a an the of in on at to for from by with and or but is was were are be been being has "
+    "have had do does did what which who whom whose when where why how many much long did "
+    "this that these those it its he she his her they their them there as into about after "
+    "before than then so if not no yes according said says say would could should will can "
+    "per over under up down out more most also one".split()
+)
+WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
+
+
+def stem(word: str) -> str:
+    """Crude prefix stem: 'elected', 'election' and 'elect' meet; cheap and language-blind."""
+    w = re.sub(r"['’]s$", "", word.lower())
+    return w[:5] if len(w) > 5 else w
+
+
+def content_stems(text: str) -> set[str]:
+    return {stem(w) for w in WORD.findall(text) if w.lower() not in _STOPWORDS and len(w) > 1}

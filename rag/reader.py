@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from rag.candidates import Span, asked_kind, extract, kind_fit
+from rag.candidates import WORD, Span, asked_kind, content_stems, extract, kind_fit, stem
 from rag.text import split_sentences
 
 Embed = Callable[[list[str]], list[list[float]]]
@@ -76,26 +76,7 @@ class Weights:
     in_question: float = 2.0
     llr: float = 0.1
     sentences_read: int = 3  # candidates come from this many best sentences
-
-
-_STOPWORDS = frozenset(
-    "a an the of in on at to for from by with and or but is was were are be been being has "
-    "have had do does did what which who whom whose when where why how many much long did "
-    "this that these those it its he she his her they their them there as into about after "
-    "before than then so if not no yes according said says say would could should will can "
-    "per over under up down out more most also one".split()
-)
-_WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
-
-
-def stem(word: str) -> str:
-    """Crude prefix stem: 'elected', 'election' and 'elect' meet; cheap and language-blind."""
-    w = re.sub(r"['’]s$", "", word.lower())
-    return w[:5] if len(w) > 5 else w
-
-
-def content_stems(text: str) -> set[str]:
-    return {stem(w) for w in _WORD.findall(text) if w.lower() not in _STOPWORDS and len(w) > 1}
+    scored: int = 4  # the scorer re-ranks this many leading candidates
 
 
 def sentences_of(passages: Sequence[str]) -> list[tuple[int, str]]:
@@ -115,7 +96,7 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
 
 def in_question_share(text: str, asked_words: set[str]) -> float:
     """Share of the candidate's words that the question (or the conversation) already has."""
-    words = [re.sub(r"['’]s?$", "", w.lower()) for w in _WORD.findall(text)]
+    words = [re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)]
     return sum(w in asked_words for w in words) / len(words) if words else 1.0
 
 
@@ -168,9 +149,8 @@ def rank_sentences(
     return sorted(ranked, key=lambda e: -e.score)
 
 
-def _words(text: str) -> set[str]:
-    """Lower-case words, possessives cut: "ITV's" in a question rules out "ITV"."""
-    return {re.sub(r"['’]s?$", "", w.lower()) for w in _WORD.findall(text)}
+def _words(text: str) -> set[str]:  # "ITV's" in a question rules out "ITV"
+    return {re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)}
 
 
 def lower_words(passages: Sequence[str]) -> frozenset[str]:
@@ -181,7 +161,7 @@ def lower_words(passages: Sequence[str]) -> frozenset[str]:
 def proximity(sentence: str, span: Span, question_stems: set[str]) -> float:
     """1 when the span sits next to one of the question's words in the sentence, falling
     with distance: the answer to 'director of Spamhaus' sits beside 'director'."""
-    hits = [m for m in _WORD.finditer(sentence) if stem(m.group()) in question_stems]
+    hits = [m for m in WORD.finditer(sentence) if stem(m.group()) in question_stems]
     if not hits:
         return 0.0
     before = sentence[: span.start]
@@ -189,9 +169,9 @@ def proximity(sentence: str, span: Span, question_stems: set[str]) -> float:
     gaps = []
     for m in hits:
         if m.end() <= span.start:
-            gaps.append(len(_WORD.findall(before[m.end() :])))
+            gaps.append(len(WORD.findall(before[m.end() :])))
         elif m.start() >= span.end:
-            gaps.append(len(_WORD.findall(after[: m.start() - span.end])))
+            gaps.append(len(WORD.findall(after[: m.start() - span.end])))
     return 1.0 / (1.0 + min(gaps)) if gaps else 0.0
 
 
@@ -205,24 +185,38 @@ def rank_candidates(
     q_stems = content_stems(question) | content_stems(context)
     best: dict[str, Candidate] = {}
     for ev in sentences[: weights.sentences_read]:
-        spans = [s for s, _ in new_spans(ev.text, asked, asked_words, common)]
-        llrs = scorer.score(question, ev.text, [s.text for s in spans]) if scorer else []
-        for i, span in enumerate(spans):
-            fit = kind_fit(asked, span)
+        for span, fit in new_spans(ev.text, asked, asked_words, common):
             inq = in_question_share(span.text, asked_words)
-            llr = llrs[i] if llrs else 0.0
             score = (
                 ev.score
                 + weights.fit * fit
                 + weights.proximity * proximity(ev.text, span, q_stems)
                 - weights.in_question * inq
-                + weights.llr * llr
             )
-            cand = Candidate(span.text, span.kind, ev.text, ev.passage, score, fit, inq, llr)
+            cand = Candidate(span.text, span.kind, ev.text, ev.passage, score, fit, inq)
             key = span.text.lower()
             if key not in best or best[key].score < score:
                 best[key] = cand
-    return sorted(best.values(), key=lambda c: -c.score)
+    ranked = sorted(best.values(), key=lambda c: -c.score)
+    if scorer is not None and ranked:
+        ranked = rescore(question, sentences, ranked, scorer, weights)
+    return ranked
+
+
+def rescore(
+    question: str, sentences: Sequence[Evidence], ranked: list[Candidate],
+    scorer: CandidateScorer, weights: Weights,
+) -> list[Candidate]:  # fmt: skip
+    """Add the scorer's calibrated gain to the top few candidates; the best sentences go in
+    as one passage, so the model reads one prefix per question."""
+    head, tail = ranked[: weights.scored], ranked[weights.scored :]
+    passage = " ".join(e.text for e in sentences[: weights.sentences_read])
+    llrs = scorer.score(question, passage, [c.text for c in head])
+    head = [
+        replace(c, score=c.score + weights.llr * float(llr), llr=float(llr))
+        for c, llr in zip(head, llrs, strict=True)
+    ]
+    return sorted(head, key=lambda c: -c.score) + tail
 
 
 _NEGATION = re.compile(r"\b(not|no|never|neither|nor|denied|denies|rejected|n't|without)\b", re.I)
@@ -244,7 +238,7 @@ def decide_yes_no(
 def features(
     sentences: Sequence[Evidence], candidates: Sequence[Candidate], question: str
 ) -> dict[str, float]:
-    """Numbers a refusal gate can be fitted on; all present whatever the outcome."""
+    """Numbers for a refusal gate; all present whatever the outcome."""
     top = sentences[0] if sentences else None
     first = candidates[0] if candidates else None
     second = candidates[1] if len(candidates) > 1 else None

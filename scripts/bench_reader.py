@@ -97,6 +97,7 @@ def context_of(case: dict) -> str:
     return " ".join(turn["content"] for turn in case.get("history", []))
 
 
+DUMP: list[dict] = []  # per case: features and whether the top candidate was right
 Result = tuple[list[dict], list[float], list[tuple[dict, Reading]]]
 
 
@@ -109,6 +110,10 @@ def run_mode(
         start = time.perf_counter()
         reading = read(case["question"], texts, embed, scorer, context_of(case), weights)  # type: ignore[arg-type]
         times.append(time.perf_counter() - start)
+        got = reading.answer.text if reading.answer else ""
+        DUMP.append({"id": case["id"], "scorer": scorer is not None, "answer": got,
+                     "correct": has(got, case["answers"]) if case["answers"] else None,
+                     "features": reading.features})  # fmt: skip
         if not case["answers"]:
             unanswerable.append((case, reading))
             continue
@@ -150,9 +155,11 @@ def main() -> None:
     parser.add_argument("--set", nargs="*", default=[], help="weight overrides, name=value")
     parser.add_argument("--cache", action="store_true", help="memoise embeddings (tuning)")
     parser.add_argument("--dump", help="write per-case features/labels as JSONL here")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N cases")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     cases = [json.loads(line) for line in SPLITS[args.split].open() if line.strip()]
+    cases = cases[: args.limit] if args.limit else cases
     embed, weights = make_embed(args.cache), parse_weights(args.set)
     embed(["warm up"])
     modes: list[tuple[str, object]] = [] if args.only_scorer else [("no scorer", None)]
@@ -163,6 +170,8 @@ def main() -> None:
     for label, scorer in modes:
         rows, times, unanswerable = run_mode(cases, embed, scorer, weights, args.verbose)
         report(f"{args.split}, {label}", rows, times, unanswerable)
+    if args.dump:
+        Path(args.dump).write_text("".join(json.dumps(d) + "\n" for d in DUMP))
 
 
 if __name__ == "__main__":
