@@ -65,7 +65,7 @@ class Reading:
 
 @dataclass(frozen=True)
 class Weights:
-    """Fitted on eval/questions/tune.jsonl only (scripts/bench_reader.py)."""
+    """Set by hand while reading misses on eval/questions/tune.jsonl only; not grid-fitted."""
 
     cosine: float = 1.0
     overlap: float = 1.0
