@@ -1,0 +1,245 @@
+"""Answer kinds and candidate spans: what a question asks for, and which short spans of a
+sentence could answer it.
+
+The reader chooses among these spans instead of quoting a sentence: a person asking "Who is
+the director of Spamhaus?" wants "Steve Linford", not the sentence around it. Extraction is
+deliberately generous (recall first); choosing is the reader's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.answertype import wanted_type
+
+# Fine kinds a question can ask for; candidates carry the coarser extraction kinds
+# (name, money, percent, duration, number, date, year).
+ASKED_KINDS = (
+    "person", "org", "place", "name", "money", "percent", "duration", "number", "date", "year",
+    "yesno", "other",
+)  # fmt: skip
+
+_NUM_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|a dozen|dozens|hundreds|thousands|half)"
+)
+_NUM = rf"(?:\d[\d,]*(?:\.\d+)?|{_NUM_WORD}(?:[- ]{_NUM_WORD})?)"
+_SCALE = r"(?:\s?(?:m|bn|k|tn|million|billion|trillion|thousand))"
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)"
+)
+_DAY = r"(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\s)?"
+_TIME_UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries)"
+_UNIT = (
+    r"(?:metres?|meters?|km|kilometres?|miles?|yards?|feet|ft|inches|kg|tonnes?|tons?|"
+    r"megabits?|mbps|gb|mb|gigabytes?|megabytes?|people|users|points|goals|votes|seats|"
+    r"jobs|staff|workers|homes|copies|units|films|games|medals|times)"
+)
+_CURRENCY = r"(?:euros?|dollars?|pounds?|yen|yuan|francs?|rupees?|roubles?|rubles?|pesos?)"
+_B = r"(?<![\w£$€¥.-])"  # a number starts a word: not the 4 in "Qatargas-4"
+
+# Order matters: an earlier pattern wins when spans overlap ("£41m" is money, not a number).
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (kind, re.compile(p, re.I if kind not in ("date",) else 0))
+    for kind, p in (
+        ("date", rf"\b{_DAY}\d{{1,2}}(?:\s?-\s?\d{{1,2}}|\s(?:and|to)\s\d{{1,2}})?\s{_MONTH}"
+                 rf"\b(?:,?\s\d{{4}})?|\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?(?:,\s\d{{4}})?\b|"
+                 rf"\b{_MONTH}\s(?:\d{{4}})\b"),
+        ("money", rf"(?:US\$|\$|£|€|¥)\s?{_NUM}{_SCALE}?\b|"
+                  rf"{_B}{_NUM}{_SCALE}?\s?{_CURRENCY}\b"),
+        ("percent", rf"{_B}{_NUM}\s?(?:%|per\s?cent\b)"),
+        ("duration", rf"{_B}{_NUM}(?:\s(?:to|or)\s{_NUM})?(?:-|\s){_TIME_UNIT}\b(?:-old)?"),
+        ("year", r"(?<![\w£$€.,-])(?:1[5-9]\d\d|20\d\d)(?:/\d\d)?s?\b(?![,.]?\d)"),
+        ("ordinal", rf"{_B}\d+(?:st|nd|rd|th)\b"),
+        ("number", rf"{_B}\d+-\d+\b|{_B}\d[\d,]*(?:\.\d+)?{_SCALE}?"
+                   rf"(?:(?:-|\s){_UNIT}\b)?(?![\w-])|\b{_NUM}{_SCALE}?(?:(?:-|\s){_UNIT}\b)?\b"),
+    )
+]  # fmt: skip
+
+_CAP_WORD = r"[A-Z][\w'’&.-]*|[A-Z]{2,}|\d+[A-Za-z]*"
+_NAME = re.compile(
+    rf"(?:{_CAP_WORD})(?:\s(?:(?:of|de|da|del|van|von|der|den|la|le|du|al|bin|&|the)\s)?"
+    rf"(?:{_CAP_WORD}))*"
+)
+# Capitalised only because they open a sentence or a title; never an answer on their own.
+_STOP_CAPS = frozenset(
+    "the a an in on at it its he she his her they their this that these those we our but and "
+    "as for after before when while if so then there here who what which how why mr mrs ms dr "
+    "i you my me not no yes also however meanwhile last next one some many most all".split()
+)
+_MONTHS_DAYS = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+    kind: str  # name | money | percent | duration | number | date | year
+
+
+def asked_kind(question: str) -> str:
+    """The fine kind a question wants; 'other' when nothing tells."""
+    q = question.strip().lower()
+    if re.match(r"(did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b", q):
+        return "other" if re.search(r"\bor\b", q) else "yesno"
+    rules = (
+        (r"\b(what|which) year\b", "year"),
+        (r"^when\b|\b(what|which) (date|day|weekend|month)\b", "date"),
+        (r"\b(which|what) (number|position|place in)\b", "ordinal"),
+        (r"\bhow long\b|\bover what period\b|\bhow many (years|months|weeks|days|hours)\b",
+         "duration"),
+        (r"\b(what|which) (percentage|share|proportion)\b|\bby how much\b|\bwhat rate\b",
+         "percent"),
+        (r"\bhow much\b|\bat what price\b|\b(what|which) (price|fee|fine|cost)\b", "money"),
+        (r"\bhow (many|old|far|big|large|tall|fast|high)\b|\b(what|which) (range|age|size|"
+         r"number of|distance|score)\b|\baverage (age|number)\b", "number"),
+        (r"^(who|whom|whose)\b|\b(which|what) (\w+ )?(man|woman|person|player|director|judge|"
+         r"actor|actress|singer|minister|strategist|researcher|jeweller|chief|executive|"
+         r"member|referee|coach|manager|lawyer|sprinter|striker|politician|mp|writer|author|"
+         r"designer|officer|constable|boss|founder|spokesman|spokeswoman)s?\b", "person"),
+        (r"^where\b|\b(which|what) (\w+ )?(city|country|town|stadium|village|venue|state|"
+         r"county|region|ground|island|capital|consulate|embassy)\b", "place"),
+        (r"\b(which|what) (\w+ )?(company|firm|organisation|organization|group|club|team|"
+         r"brand|bank|party|channel|network|broadcaster|maker|agency|body|union|"
+         r"retailer|airline|carrier|operator|publisher|studio|label)\b", "org"),
+    )  # fmt: skip
+    for pattern, kind in rules:
+        if re.search(pattern, q):
+            return kind
+    coarse = wanted_type(question)
+    if coarse == "date":
+        return "date"
+    if coarse == "number":
+        return "number"
+    return "name" if coarse == "name" or re.match(r"(which|what)\b", q) else "other"
+
+
+# How well a candidate of kind (columns) fits an asked kind (rows): 1 fits, 0 does not.
+_NAMES = ("person", "org", "place", "name")
+_FIT: dict[str, dict[str, float]] = {
+    **{k: {"name": 1.0} for k in _NAMES},
+    "money": {"money": 1.0, "number": 0.5},
+    "percent": {"percent": 1.0, "number": 0.4, "money": 0.5},
+    "duration": {"duration": 1.0, "number": 0.4, "year": 0.2},
+    "number": {
+        "number": 1.0,
+        "money": 0.7,
+        "percent": 0.7,
+        "duration": 0.6,
+        "year": 0.1,
+        "ordinal": 0.2,
+    },
+    "ordinal": {"ordinal": 1.0, "number": 0.3},
+    "date": {"date": 1.0, "year": 0.7},
+    "year": {"year": 1.0, "date": 0.5},
+    "other": {
+        "name": 0.5,
+        "number": 0.5,
+        "money": 0.5,
+        "percent": 0.5,
+        "date": 0.5,
+        "duration": 0.5,
+        "year": 0.5,
+        "ordinal": 0.3,
+    },
+}
+
+
+def kind_fit(asked: str, span: Span) -> float:
+    """1.0 when the candidate is of the asked kind, partial for near kinds, else 0. A person
+    is asked for by 'who': a single word or an acronym ("ITV", "Mido") fits less well than a
+    full name ("Claudia Rosencrantz")."""
+    fit = _FIT.get(asked, {}).get(span.kind, 0.0)
+    if asked == "person" and span.kind == "name" and not _PERSON_SHAPE.fullmatch(span.text):
+        fit *= 0.6
+    return fit
+
+
+_PERSON_SHAPE = re.compile(r"(?:[A-Z][a-z'’.-]+|[A-Z]\.?)(?: (?:[A-Z][a-zA-Z'’.-]+|von|van|de))+")
+
+
+def extract(sentence: str, common: frozenset[str] = frozenset()) -> list[Span]:
+    """Every number, date and capitalised name in the sentence, without overlaps.
+
+    common: words the passages also use in lower case ("using", "parents"); capitalised at
+    the start of a sentence they are no name."""
+    taken: list[Span] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(sentence):
+            _add(taken, Span(m.start(), m.end(), m.group().strip(" ,.-"), kind))
+    for m in _NAME.finditer(sentence):
+        for span in _name_spans(sentence, m.start(), m.group()):
+            _add(taken, _drop_opener(sentence, span, common))
+    return sorted(taken, key=lambda s: s.start)
+
+
+def _drop_opener(sentence: str, span: Span, common: frozenset[str]) -> Span:
+    """Span without its first word when that word opens the sentence and is a common word."""
+    first, _, rest = span.text.partition(" ")
+    if sentence[: span.start].strip(" \"'“‘(") or first.lower() not in common:
+        return span
+    start = span.start + len(first) + 1
+    return Span(start, start + len(rest), rest, span.kind) if rest else Span(0, 0, "", "name")
+
+
+def _add(taken: list[Span], span: Span) -> None:
+    if span.text and not any(s.start < span.end and span.start < s.end for s in taken):
+        taken.append(span)
+
+
+def _name_spans(sentence: str, start: int, text: str) -> list[Span]:
+    """A capitalised run, minus a possessive, sentence-opening function words and month
+    names; "Intel's Jeff Ravencraft" gives "Intel" and "Jeff Ravencraft"."""
+    spans = []
+    for piece in re.finditer(r"(?:[^’']|['’](?!s\b|\s))+", text):
+        words = piece.group().split()
+        offset = start + piece.start() + len(piece.group()) - len(piece.group().lstrip())
+        if piece.start() > 0 and words and words[0] == "s":  # the s of a possessive
+            offset += len(words.pop(0)) + 1
+        while words and (_stop(words[0]) or words[0].lower().strip(".,") in _MONTHS_DAYS):
+            offset += len(words.pop(0)) + 1
+        while words and (
+            words[-1].lower() in _CONNECTORS or words[-1].lower().strip(".,") in _MONTHS_DAYS
+        ):
+            words.pop()
+        name = " ".join(words).strip(" ,.-’'")
+        if len(name) > 1 and not name.isdigit():
+            spans.append(Span(offset, offset + len(name), name, "name"))
+    return spans
+
+
+_CONNECTORS = frozenset("of de da del van von der den la le du al bin and & the".split())
+
+
+def _stop(word: str) -> bool:
+    """An opener like "The" or "However"; all-capital words ("AS Roma") are names."""
+    if word.lower() in _CONNECTORS:
+        return True
+    return word.lower().strip(".,") in _STOP_CAPS and not (word.isupper() and len(word) > 1)
+
+
+_STOPWORDS = frozenset(
+    "a an the of in on at to for from by with and or but is was were are be been being has "
+    "have had do does did what which who whom whose when where why how many much long did "
+    "this that these those it its he she his her they their them there as into about after "
+    "before than then so if not no yes according said says say would could should will can "
+    "per over under up down out more most also one".split()
+)
+WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
+
+
+def stem(word: str) -> str:
+    """Crude prefix stem: 'elected', 'election' and 'elect' meet; cheap and language-blind."""
+    w = re.sub(r"['’]s$", "", word.lower())
+    return w[:5] if len(w) > 5 else w
+
+
+def content_stems(text: str) -> set[str]:
+    return {stem(w) for w in WORD.findall(text) if w.lower() not in _STOPWORDS and len(w) > 1}

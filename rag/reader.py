@@ -1,0 +1,284 @@
+"""The reader: pick the sentence that answers, then the short span in it that answers.
+
+The classic failure is quoting the lead sentence, which restates the question. Here every
+sentence of the given passages is scored by MiniLM cosine plus content-word overlap with the
+question, plus a bonus when it holds a candidate of the asked-for kind that the question does
+not already contain. Candidates from the best sentences are then ranked by their sentence,
+their kind, their closeness to the question's words and, optionally, a language model used
+as a scorer (see rag/scorer.py). The numbers behind the choice come back as features for a
+calibrated refusal gate fitted elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from rag.candidates import WORD, Span, asked_kind, content_stems, extract, kind_fit, stem
+from rag.text import split_sentences
+
+Embed = Callable[[list[str]], list[list[float]]]
+
+
+class CandidateScorer(Protocol):
+    def score(self, question: str, sentence: str, candidates: Sequence[str]) -> list[float]:
+        """Per candidate: how much the sentence raises its likelihood as the answer."""
+        ...
+
+    def yes_no(self, question: str, sentence: str) -> float:
+        """Log-odds of 'yes' over 'no', calibrated against the question alone."""
+        ...
+
+
+@dataclass(frozen=True)
+class Evidence:
+    text: str
+    passage: int
+    score: float
+    cosine: float
+    overlap: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str  # exactly as written in the passage
+    kind: str
+    sentence: str
+    passage: int
+    score: float
+    fit: float = 0.0  # kind match with the question, 0..1
+    in_question: float = 0.0  # share of its words already in the question
+    llr: float = 0.0  # scorer's calibrated log-likelihood gain, 0 without a scorer
+
+
+@dataclass
+class Reading:
+    asked: str  # the fine kind the question wants (rag.candidates.ASKED_KINDS)
+    answer: Candidate | None
+    candidates: list[Candidate]
+    sentences: list[Evidence]
+    features: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Set by hand while reading misses on eval/questions/tune.jsonl only; not grid-fitted."""
+
+    cosine: float = 1.0
+    overlap: float = 1.0
+    new_candidate: float = 0.5  # the sentence adds something of the asked kind
+    passage_rank: float = 0.05  # later passages are less likely to hold the answer
+    fit: float = 1.0
+    proximity: float = 0.5
+    in_question: float = 2.0
+    llr: float = 0.1
+    sentences_read: int = 3  # candidates come from this many best sentences
+    scored: int = 4  # the scorer re-ranks this many leading candidates
+
+
+def sentences_of(passages: Sequence[str]) -> list[tuple[int, str]]:
+    """(passage index, sentence) for every sentence, title lines included."""
+    out: list[tuple[int, str]] = []
+    for i, passage in enumerate(passages):
+        for paragraph in re.split(r"\n+", passage):
+            out.extend((i, s) for s in split_sentences(paragraph.strip()) if len(s) > 3)
+    return out
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=False))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def in_question_share(text: str, asked_words: set[str]) -> float:
+    """Share of the candidate's words that the question (or the conversation) already has."""
+    words = [re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)]
+    return sum(w in asked_words for w in words) / len(words) if words else 1.0
+
+
+def new_spans(
+    sentence: str, asked: str, asked_words: set[str], common: frozenset[str] = frozenset()
+) -> list[tuple[Span, float]]:
+    """Spans of the sentence that could answer: (span, kind fit), question words excluded."""
+    return [
+        (span, kind_fit(asked, span))
+        for span in extract(sentence, common)
+        if in_question_share(span.text, asked_words) < 1.0
+    ]
+
+
+def _overlap(sentence: str, question_stems: set[str], context_stems: set[str]) -> float:
+    """Weighted share of the question's content stems the sentence holds (context at half)."""
+    said = content_stems(sentence)
+    total = len(question_stems) + 0.5 * len(context_stems - question_stems)
+    got = len(said & question_stems) + 0.5 * len((said & context_stems) - question_stems)
+    return got / total if total else 0.0
+
+
+def rank_sentences(
+    question: str, passages: Sequence[str], embed: Embed | None, context: str = "",
+    weights: Weights = Weights(),
+) -> list[Evidence]:  # fmt: skip
+    """Every sentence of the passages, best first."""
+    pairs = sentences_of(passages)
+    if not pairs:
+        return []
+    query = f"{context} {question}".strip()
+    cosines = [0.0] * len(pairs)
+    if embed is not None:
+        vectors = embed([query] + [s for _, s in pairs])
+        cosines = [_cosine(vectors[0], v) for v in vectors[1:]]
+    asked, asked_words = asked_kind(question), _words(f"{question} {context}")
+    q_stems, c_stems = content_stems(question), content_stems(context)
+    common = lower_words(passages)
+    ranked = []
+    for (passage, text), cos in zip(pairs, cosines, strict=True):
+        overlap = _overlap(text, q_stems, c_stems)
+        fits = [fit for _, fit in new_spans(text, asked, asked_words, common)]
+        score = (
+            weights.cosine * cos
+            + weights.overlap * overlap
+            + weights.new_candidate * max(fits, default=0.0)
+            - weights.passage_rank * passage
+        )
+        ranked.append(Evidence(text, passage, score, cos, overlap))
+    return sorted(ranked, key=lambda e: -e.score)
+
+
+def _words(text: str) -> set[str]:  # "ITV's" in a question rules out "ITV"
+    return {re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)}
+
+
+def lower_words(passages: Sequence[str]) -> frozenset[str]:
+    """Words the passages write in lower case: not names when they open a sentence."""
+    return frozenset(re.findall(r"\b[a-z][a-z'-]+\b", " ".join(passages)))
+
+
+def proximity(sentence: str, span: Span, question_stems: set[str]) -> float:
+    """1 when the span sits next to one of the question's words in the sentence, falling
+    with distance: the answer to 'director of Spamhaus' sits beside 'director'."""
+    hits = [m for m in WORD.finditer(sentence) if stem(m.group()) in question_stems]
+    if not hits:
+        return 0.0
+    before = sentence[: span.start]
+    after = sentence[span.end :]
+    gaps = []
+    for m in hits:
+        if m.end() <= span.start:
+            gaps.append(len(WORD.findall(before[m.end() :])))
+        elif m.start() >= span.end:
+            gaps.append(len(WORD.findall(after[: m.start() - span.end])))
+    return 1.0 / (1.0 + min(gaps)) if gaps else 0.0
+
+
+def rank_candidates(
+    question: str, sentences: Sequence[Evidence], context: str = "",
+    scorer: CandidateScorer | None = None, weights: Weights = Weights(),
+    common: frozenset[str] = frozenset(),
+) -> list[Candidate]:  # fmt: skip
+    """Candidates from the best sentences, best first, one entry per distinct text."""
+    asked, asked_words = asked_kind(question), _words(f"{question} {context}")
+    q_stems = content_stems(question) | content_stems(context)
+    best: dict[str, Candidate] = {}
+    for ev in sentences[: weights.sentences_read]:
+        for span, fit in new_spans(ev.text, asked, asked_words, common):
+            inq = in_question_share(span.text, asked_words)
+            score = (
+                ev.score
+                + weights.fit * fit
+                + weights.proximity * proximity(ev.text, span, q_stems)
+                - weights.in_question * inq
+            )
+            cand = Candidate(span.text, span.kind, ev.text, ev.passage, score, fit, inq)
+            key = span.text.lower()
+            if key not in best or best[key].score < score:
+                best[key] = cand
+    ranked = sorted(best.values(), key=lambda c: -c.score)
+    if scorer is not None and ranked:
+        ranked = rescore(question, sentences, ranked, scorer, weights)
+    return ranked
+
+
+def rescore(
+    question: str, sentences: Sequence[Evidence], ranked: list[Candidate],
+    scorer: CandidateScorer, weights: Weights,
+) -> list[Candidate]:  # fmt: skip
+    """Add the scorer's calibrated gain to the top few candidates; the best sentences go in
+    as one passage, so the model reads one prefix per question."""
+    head, tail = ranked[: weights.scored], ranked[weights.scored :]
+    passage = " ".join(e.text for e in sentences[: weights.sentences_read])
+    llrs = scorer.score(question, passage, [c.text for c in head])
+    head = [
+        replace(c, score=c.score + weights.llr * float(llr), llr=float(llr))
+        for c, llr in zip(head, llrs, strict=True)
+    ]
+    return sorted(head, key=lambda c: -c.score) + tail
+
+
+_NEGATION = re.compile(r"\b(not|no|never|neither|nor|denied|denies|rejected|n't|without)\b", re.I)
+
+
+def decide_yes_no(
+    question: str, evidence: Evidence, scorer: CandidateScorer | None
+) -> tuple[Candidate, float]:
+    """'yes' or 'no' from the best evidence sentence: the scorer's calibrated log-odds when
+    there is one, else whether the sentence negates."""
+    if scorer is not None:
+        odds = scorer.yes_no(question, evidence.text)
+    else:
+        odds = -1.0 if _NEGATION.search(evidence.text) else 1.0
+    said = "yes" if odds >= 0 else "no"
+    return Candidate(said, "yesno", evidence.text, evidence.passage, evidence.score, 1.0), odds
+
+
+def features(
+    sentences: Sequence[Evidence], candidates: Sequence[Candidate], question: str
+) -> dict[str, float]:
+    """Numbers for a refusal gate; all present whatever the outcome."""
+    top = sentences[0] if sentences else None
+    first = candidates[0] if candidates else None
+    second = candidates[1] if len(candidates) > 1 else None
+    answer_sentence = next((s for s in sentences if first and s.text == first.sentence), None)
+    return {
+        "sent_score": top.score if top else 0.0,
+        "sent_cosine": top.cosine if top else 0.0,
+        "sent_overlap": top.overlap if top else 0.0,
+        "answer_sent_overlap": answer_sentence.overlap if answer_sentence else 0.0,
+        "answer_sent_cosine": answer_sentence.cosine if answer_sentence else 0.0,
+        "cand_score": first.score if first else 0.0,
+        "margin": (first.score - second.score) if first and second else 1.0 if first else 0.0,
+        "kind_fit": first.fit if first else 0.0,
+        "in_question": first.in_question if first else 1.0,
+        "llr": first.llr if first else 0.0,
+        "llr_margin": (first.llr - second.llr) if first and second else 0.0,
+        "n_candidates": float(len(candidates)),
+        "n_fitting": float(sum(c.fit >= 1.0 for c in candidates)),
+    }
+
+
+def read(
+    question: str,
+    passages: Sequence[str],
+    embed: Embed | None,
+    scorer: CandidateScorer | None = None,
+    context: str = "",
+    weights: Weights = Weights(),
+) -> Reading:
+    """Read the short answer out of the passages (best first).
+
+    context: earlier turns of a conversation, for a follow-up ("How old was he then?"); it
+    counts towards relevance at half weight, and what it already says is no answer."""
+    asked = asked_kind(question)
+    sentences = rank_sentences(question, passages, embed, context, weights)
+    if asked == "yesno" and sentences:
+        answer, odds = decide_yes_no(question, sentences[0], scorer)
+        feats = features(sentences, [answer], question) | {"yes_no_odds": odds}
+        return Reading(asked, answer, [answer], sentences, feats)
+    common = lower_words(passages)
+    candidates = rank_candidates(question, sentences, context, scorer, weights, common)
+    best = candidates[0] if candidates else None
+    return Reading(asked, best, candidates, sentences, features(sentences, candidates, question))

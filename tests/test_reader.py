@@ -1,0 +1,173 @@
+"""The reader's rules on small hand-written passages; no models except the one marked test."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import pytest
+
+from rag.candidates import asked_kind, extract, kind_fit
+from rag.reader import Evidence, rank_candidates, rank_sentences, read
+
+
+def fake_embed(texts: list[str]) -> list[list[float]]:
+    """Deterministic bag-of-words hashing: a stand-in for MiniLM with the same interface."""
+    out = []
+    for text in texts:
+        vec = [0.0] * 64
+        for word in re.findall(r"\w+", text.lower()):
+            vec[int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
+        out.append(vec)
+    return out
+
+
+def spans(sentence: str) -> list[tuple[str, str]]:
+    return [(s.text, s.kind) for s in extract(sentence)]
+
+
+def test_money_with_the_unit_before_and_after() -> None:
+    got = spans("It cost £41m, or 41 million pounds, and then $2.5bn and 1.8bn euros.")
+    assert ("£41m", "money") in got
+    assert ("41 million pounds", "money") in got
+    assert ("$2.5bn", "money") in got
+    assert ("1.8bn euros", "money") in got
+
+
+def test_percent_duration_scores_and_ordinals() -> None:
+    got = spans(
+        "Sales rose 5% in six years; they won 5-0 for the 999th time over an 18-month loan."
+    )
+    assert ("5%", "percent") in got and ("six years", "duration") in got
+    assert ("5-0", "number") in got and ("999th", "ordinal") in got
+    assert ("18-month", "duration") in got
+
+
+def test_lowercase_number_words_are_candidates() -> None:
+    assert ("nine", "number") in spans("She appeared in nine of the films.")
+    assert ("two million", "number") in spans("Nintendo took two million orders.")
+
+
+def test_dates_with_ranges_days_and_years() -> None:
+    got = spans("The summit met on 19-20 January, again in March 2005, and on Friday 11 March.")
+    assert ("19-20 January", "date") in got
+    assert ("March 2005", "date") in got
+    assert ("Friday 11 March", "date") in got
+    assert ("2004", "year") in spans("In 2004 the firm grew.")
+
+
+def test_multi_word_names_and_possessives() -> None:
+    got = [t for t, k in spans("Intel's Jeff Ravencraft met the Bank of England and AS Roma.")]
+    assert "Jeff Ravencraft" in got and "Intel" in got
+    assert "Bank of England" in got and "AS Roma" in got
+
+
+def test_sentence_openers_are_not_names() -> None:
+    got = [s.text for s in extract("Using the phone was hard.", frozenset({"using"}))]
+    assert got == []
+    assert [s.text for s in extract("Using Linux, IBM grew.")] == ["Using Linux", "IBM"]
+    assert [t for t, _ in spans("The BBC said so.")] == ["BBC"]
+
+
+def test_asked_kinds() -> None:
+    assert asked_kind("Who is the director of Spamhaus?") == "person"
+    assert asked_kind("How many Carry On films did she appear in?") == "number"
+    assert asked_kind("How much did Fox pay for the rights?") == "money"
+    assert asked_kind("In which year did he win?") == "year"
+    assert asked_kind("Which German city is Nokia using?") == "place"
+    assert asked_kind("How long is the loan deal?") == "duration"
+    assert asked_kind("By what date must voters register?") == "date"
+
+
+def test_yes_no_kind_and_answer() -> None:
+    assert asked_kind("Did Nokia trial the system in Hanau?") == "yesno"
+    assert asked_kind("Was it Nokia or Philips?") != "yesno"  # a choice, not yes/no
+    reading = read("Did Nokia trial the system in Hanau?", ["Nokia trialled it in Hanau."], None)
+    assert reading.asked == "yesno" and reading.answer is not None
+    assert reading.answer.text == "yes"
+    said_no = read("Did Nokia trial it in Berlin?", ["Nokia did not trial it in Berlin."], None)
+    assert said_no.answer is not None and said_no.answer.text == "no"
+
+
+def test_a_full_name_fits_who_better_than_an_acronym() -> None:
+    names = {s.text: s for s in extract("ITV's Claudia Rosencrantz spoke.")}
+    assert kind_fit("person", names["Claudia Rosencrantz"]) > kind_fit("person", names["ITV"])
+
+
+LEAD = (
+    "Spamhaus director steps in\n\n"
+    "The director of the anti-spam group Spamhaus spoke about spam on Monday.\n\n"
+    "The group listed many spammers. It is run by Steve Linford, who founded it in 1998."
+)
+
+
+def test_lead_restating_the_question_loses_to_the_answer_sentence() -> None:
+    question = "Who is the director of the anti-spam group Spamhaus?"
+    reading = read(question, [LEAD], fake_embed)
+    assert reading.answer is not None and reading.answer.text == "Steve Linford"
+    assert "Steve Linford" in reading.answer.sentence  # shown as the evidence, not the lead
+
+
+def test_new_candidate_bonus_decides_between_equal_sentences() -> None:
+    question = "How many films did the villagers make?"
+    passage = "The villagers make films together. The villagers made 60 films."
+    best = rank_sentences(question, [passage], None)[0]
+    assert "60" in best.text
+
+
+def test_question_words_are_not_candidates() -> None:
+    question = "Which club did Mido join from AS Roma?"
+    passage = "Mido joined Tottenham from AS Roma on loan."
+    reading = read(question, [passage], fake_embed)
+    texts = [c.text for c in reading.candidates]
+    assert "Mido" not in texts and "AS Roma" not in texts
+    assert reading.answer is not None and reading.answer.text == "Tottenham"
+
+
+def test_possessive_in_question_rules_out_the_name() -> None:
+    reading = read("Who is ITV's controller?", ["ITV named Claudia Rosencrantz controller."], None)
+    assert "ITV" not in [c.text for c in reading.candidates]
+
+
+def test_candidate_next_to_the_question_words_wins() -> None:
+    question = "Who refereed the match?"
+    ev = Evidence("Arsenal's Sol Campbell scored in a match refereed by Howard Webb.", 0, 1.0, 0, 0)
+    assert rank_candidates(question, [ev])[0].text == "Howard Webb"
+
+
+def test_features_are_present_without_candidates() -> None:
+    reading = read("Who won?", ["nothing here at all."], None)
+    assert reading.answer is None
+    assert {"cand_score", "margin", "kind_fit", "in_question", "llr"} <= set(reading.features)
+
+
+class FixedScorer:
+    """Prefers one candidate, to check that the scorer's gain re-ranks."""
+
+    def __init__(self, liked: str) -> None:
+        self.liked = liked
+
+    def score(self, question: str, sentence: str, candidates: Sequence[str]) -> list[float]:
+        return [10.0 if c == self.liked else 0.0 for c in candidates]
+
+    def yes_no(self, question: str, sentence: str) -> float:
+        return -1.0
+
+
+def test_scorer_reranks_and_reports_its_margin() -> None:
+    passage = "Tottenham beat Nottingham Forest and Newcastle United in the cup."
+    reading = read("Which club won?", [passage], None, FixedScorer("Newcastle United"))
+    assert reading.answer is not None and reading.answer.text == "Newcastle United"
+    assert reading.features["llr_margin"] == 10.0
+
+
+@pytest.mark.models
+def test_gemma_scorer_prefers_the_supported_answer() -> None:
+    from rag.scorer import GemmaScorer
+
+    scorer = GemmaScorer.bundled()
+    sentence = "The director of Spamhaus, Steve Linford, said the BBC had listed 200 spammers."
+    llrs = scorer.score("Who is the director of Spamhaus?", sentence, ["Steve Linford", "BBC"])
+    assert llrs[0] > llrs[1]
+    assert scorer.yes_no("Is Steve Linford the director of Spamhaus?", sentence) > 0
