@@ -21,7 +21,7 @@ from rag.cli import app
 from rag.config import Settings
 from rag.retrieval import NewsRetriever
 from rag.store import open_store
-from tests.test_eval import SAMPLE_QUESTIONS, quality
+from tests.conftest import SAMPLE_QUESTIONS, quality
 
 pytestmark = pytest.mark.models
 DISTRACTORS_PER_TOPIC = 20
