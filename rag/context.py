@@ -1,5 +1,7 @@
 """Stage: choose the context, the passages the model is shown. Select the best few retrieved
-passages, then shape each: the article's chunk that best answers, its neighbours, a window."""
+passages, then shape each: the article's chunk that best answers, its neighbours, a window;
+last, fit them all into one character budget. What leaves this stage is exactly the text the
+model sees and the text its answer is verified against: nothing later cuts or reshapes it."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from rag.question import Question
 RELATIVE_CONTEXT_CUTOFF = 0.75
 # Prompt length is most of the bundled model's latency (~590 prompt tokens/s here): three
 # 900-character chunks, or more passages when they are short (RGB's are ~200 characters).
+# The one bound on the passages' text; a passage gets an equal share of what is left.
 CONTEXT_CHARS = 2700
 
 
@@ -44,7 +47,23 @@ def shape(
         context = [with_neighbours(p, settings.neighbour_chunks, reader) for p in context]
     if settings.passage_chars:
         context = [focus_passage(p, question, settings.passage_chars) for p in context]
-    return context
+    return fit(context, question, CONTEXT_CHARS)
+
+
+def fit(context: list[Passage], question: Question, budget: int) -> list[Passage]:
+    """The passages as shown: without sentences that address the model, and within `budget`
+    characters in all. One longer than its share keeps the whole sentences around its best
+    evidence (with neighbours on, the first `budget` characters could be the chunk before the
+    match, and the match itself cut away)."""
+    fitted: list[Passage] = []
+    for i, passage in enumerate(context):
+        share = (budget - sum(len(p.text) for p in fitted)) // (len(context) - i)
+        shown = passage.with_text(passage.defanged) if passage.defanged != passage.text else passage
+        if len(shown.text) > share:
+            shown = focus_passage(shown, question, share)
+            shown = shown.with_text(shown.text[:share]) if len(shown.text) > share else shown
+        fitted.append(shown)
+    return fitted
 
 
 def best_chunk(passage: Passage, question: Question, reader: ChunkReader) -> Passage:

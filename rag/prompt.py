@@ -49,11 +49,14 @@ def stop_sequences(llm: object) -> list[str]:
     return STOP if isinstance(llm, LlamaCppLLM) else STOP_REMOTE
 
 
-def format_passages(passages: list[Passage], max_chars: int = 900) -> str:
+def format_passages(passages: list[Passage]) -> str:
+    """The passages numbered [1], [2]... with title, source and date. Their length was fixed
+    when the context was chosen (rag/context.py); nothing is cut here. Defanging again is a
+    no-op for chosen passages and keeps any other caller's passages safe."""
     lines = []
     for n, passage in enumerate(passages, start=1):
         where_when = ", ".join(p for p in (passage.source, passage.published) if p)
-        text = passage.defanged[:max_chars]
+        text = passage.defanged
         lines.append(f"[{n}] {passage.title} ({where_when}): {text}")
     return "\n".join(lines)
 
