@@ -21,7 +21,7 @@ def evidence_score(
     """Shared content words, plus the question's own figures, plus an answer of the asked-for
     kind (a sentence on topic but without a candidate answer is the classic distractor)."""
     said = stems(sentence) if sentence_stems is None else sentence_stems
-    overlap = len(question.stems & said)
+    overlap = len(question.topic & said)
     figures = sum(1 for n in question.figures if n in sentence)
     candidate = offers_candidate(sentence, question.text, question.kind)
     return overlap + 2 * figures + (1.5 if candidate else 0)
@@ -50,7 +50,7 @@ def extractive_answer(question: Question, passages: list[Passage]) -> Extract | 
     for n, passage in enumerate(passages, start=1):
         for sentence in passage.clean_sentences:
             said = stems(sentence)
-            if not question.stems & said:
+            if not question.topic & said:
                 continue
             score = evidence_score(sentence, question, said)
             if score > best[0]:

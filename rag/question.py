@@ -35,8 +35,11 @@ class Question:
     kind: str | None  # the kind of answer wanted: "date", "number", "name" or None
     figures: tuple[str, ...]  # numbers as written ("1,200"), repeats kept: each one counts
     scope: TimeScope | None  # the time the question names; None when filters set the dates
-    stems: frozenset[str]  # the content words of `text`, cut to 5 letters
-    search_stems: frozenset[str]  # those of `search_query`: verification's topic
+    # What a sentence must be about to count: the question's own content words (cut to 5
+    # letters), or, for a bare follow-up without any ("When did it?"), the standalone query's.
+    # Evidence scoring and verification both read this. Not the search query always: it
+    # carries the previous answer's words, which pull evidence back to the last answer.
+    topic: frozenset[str]
 
     @classmethod
     def parse(
@@ -56,8 +59,7 @@ class Question:
             kind=wanted_type(text),
             figures=tuple(_NUMBER.findall(text)),
             scope=parse_time_scope(text, newest) if with_scope else None,
-            stems=stems(text),
-            search_stems=stems(query),
+            topic=stems(text) or stems(query),
         )
 
     @property

@@ -120,7 +120,7 @@ def check(draft: str | None, question: Question, context: list[Passage]) -> Verd
     kind of answer asked for (a near-miss article)."""
     if draft is not None:
         text, _ = clean_answer(draft, context)
-        verified = verify_answer(text, question.search_stems, context)
+        verified = verify_answer(text, question.topic, context)
         # "The auctioneers were: [1]." passes verification but answers nothing
         if verified.text and offers_candidate(verified.text, question.text, question.kind):
             return Verdict(verified.text, verified.cited, verified.evidence)

@@ -43,7 +43,7 @@ def test_the_question_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert calls == ["How much did the bridge cost in 2023?"]
     assert question.kind == "number" and question.figures == ("2023",)
     assert question.scope is not None and question.scope.since == "2023-01-01"
-    assert {"bridg", "cost"} <= question.stems
+    assert {"bridg", "cost"} <= question.topic
     # later stages read the parsed kind: nothing else in the question path imports the parser
     readers = [n for n, m in sys.modules.items() if n.startswith("rag.") and
                getattr(m, "wanted_type", None) is not None]  # fmt: skip
@@ -56,6 +56,7 @@ def test_a_follow_up_is_searched_with_the_last_exchange() -> None:
     question = Question.parse("When did it?", history)  # type: ignore[arg-type]
     assert question.text == "When did it?" and question.kind == "date"
     assert question.search_query == "Who took over the NAM chair? Uganda [1]. When did it?"
+    assert question.topic == {"nam", "ugand", "took", "1", "chair"}  # its own words: none
     assert len(Question.parse("x" * 5000).text) == MAX_QUESTION_CHARS
 
 
