@@ -77,9 +77,7 @@ def pipeline_over(dataset: Dataset, pipeline: Pipeline, data_dir: Path, progress
     )
     if report.skipped:
         raise ValueError(f"{len(report.skipped)} benchmark articles could not be ingested")
-    retriever = NewsRetriever(
-        store=store, embeddings=embeddings, k=settings.top_k, mode=settings.retrieval_mode
-    )
+    retriever = NewsRetriever(store=store, embeddings=embeddings, mode=settings.retrieval_mode)
     return Pipeline(settings, retriever, pipeline.llm)
 
 

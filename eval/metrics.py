@@ -7,14 +7,14 @@ of distinct doc ids and the set of relevant ones. Each is tested on hand-worked 
 from __future__ import annotations
 
 import math
-import re
 import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from rag.text import CITATION
+
 _PUNCTUATION = set(string.punctuation) | {"“", "”", "‘", "’", "–", "—"}
 _ARTICLES = {"a", "an", "the"}
-_CITATION = re.compile(r"\[\d+\]")
 
 
 def normalise(text: str) -> str:
@@ -25,7 +25,7 @@ def normalise(text: str) -> str:
 
 def answer_text(shown: str) -> str:
     """The answer as scored: citation markers like [1] are not part of what it says."""
-    return _CITATION.sub(" ", shown)
+    return CITATION.sub(" ", shown)
 
 
 def answer_contains(answer: str, golds: Sequence[str]) -> float:

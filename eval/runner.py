@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from eval import metrics
 from eval.cases import EvalCase
 from rag.answer import Answer
 from rag.chain import Pipeline
+from rag.passage import Passage
+from rag.text import CITATION
 from rag.verify import claim_terms
 
 RANKED_DEPTH = 10  # recall@10 and mrr@10 need ten articles, whatever -k the answer used
@@ -30,35 +30,34 @@ FAMILIES = {
 }
 
 
-def score_passages(question: str, texts: list[str], embeddings: Embeddings) -> list[Document]:
+def score_passages(question: str, texts: list[str], embeddings: Embeddings) -> list[Passage]:
     """Passages handed over by the case, scored and ranked as retrieval would rank them."""
     query = embeddings.embed_query(question)
     vectors = embeddings.embed_documents(texts)
-    docs = [
-        Document(page_content=text, metadata={
-            "doc_id": f"passage-{n}", "title": "", "chunk": 0,
-            "score": float(sum(a * b for a, b in zip(query, vector, strict=True))),
-        })
+    passages = [
+        Passage(
+            f"passage-{n}", 0, text, score=sum(a * b for a, b in zip(query, vector, strict=True))
+        )
         for n, (text, vector) in enumerate(zip(texts, vectors, strict=True), start=1)
-    ]  # fmt: skip
-    return sorted(docs, key=lambda d: d.metadata["score"], reverse=True)
+    ]
+    return sorted(passages, key=lambda p: p.score, reverse=True)
 
 
 def is_grounded(answer: Answer) -> bool:
     """Every number and proper name of the answer appears in a source it cites."""
     cited = " ".join(f"{s.title} {s.snippet}" for s in answer.sources if s.n in answer.cited)
-    said = re.sub(r"\[\d+\]", "", answer.answer).strip("“” ")
+    said = CITATION.sub("", answer.answer).strip("“” ")
     return all(term.lower() in cited.lower() for term in claim_terms(said))
 
 
 def run_case(pipeline: Pipeline, case: EvalCase, k: int | None) -> dict[str, Any]:
     if case.passages is not None:
-        docs = score_passages(case.question, case.passages, pipeline.retriever.embeddings)
-        return score_case(case, pipeline.answer_documents(case.question, docs), None)
-    turns = case.turns()
-    answer = pipeline.ask(case.question, k=k, history=turns)
-    found = pipeline.retrieve(" ".join(case.question.split()), RANKED_DEPTH, history=turns)
-    return score_case(case, answer, [d.metadata["doc_id"] for d in found.documents])
+        given = score_passages(case.question, case.passages, pipeline.retriever.embeddings)
+        return score_case(case, pipeline.ask(case.question, passages=given).answer(), None)
+    # one retrieval: RANKED_DEPTH articles for the ranking metrics, the first k answer
+    response = pipeline.ask(case.question, k=k, history=case.turns(), depth=RANKED_DEPTH)
+    answer = response.answer()
+    return score_case(case, answer, [p.doc_id for p in response.state.ranked])
 
 
 def score_case(case: EvalCase, answer: Answer, retrieved: list[str] | None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 from ingest.chunking import Chunk, chunk_article, embedding_text
 from ingest.clean import UnreadableFile
 from ingest.loaders import Article, load_article_bytes, read_file
+from rag.passage import chunk_id
 from rag.store import ArticleRecord, NewsStore, lexical_row
 
 logger = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class Ingestor:
         for article, origin, content_hash in articles:
             chunks = chunk_article(article, self.chunk_chars)
             for chunk in chunks:
-                ids.append(f"{article.doc_id}:{chunk.number}")
+                ids.append(chunk_id(article.doc_id, chunk.number))
                 texts.append(chunk.text)
                 to_embed.append(embedding_text(article, chunk))
                 metadatas.append(chunk_metadata(article, chunk))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from rag.text import CITATION
+
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -58,7 +60,7 @@ def offers_candidate(sentence: str, question: str, kind: str | None) -> bool:
         return True
     pattern = {"date": _DATE, "number": _NUMBER, "name": _NAME}[kind]
     asked = question.lower()
-    said = re.sub(r"\[\d+\]", " ", sentence)  # a citation marker is no number
+    said = CITATION.sub(" ", sentence)  # a citation marker is no number
     found = (m.group().strip() for m in pattern.finditer(said))
     return any(
         bare not in asked and bare not in _OPENERS

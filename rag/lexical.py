@@ -12,19 +12,13 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from rag.text import STOPWORDS
+
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, doc_id UNINDEXED, chunk UNINDEXED, source UNINDEXED, published_day UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2');
 """
-
-# Words too common to help a BM25 query; they only slow it down (every chunk has "the").
-_QUERY_STOPWORDS = frozenset(
-    "a an the of in on at to for from by with and or but is are was were be been has have had "
-    "did do does what which who whom whose when where why how that this these those it its as "
-    "than then there their they he she his her him them we you i me my our your about into "
-    "over after before during not no can could would should will may might".split()
-)
 
 
 @dataclass(frozen=True)
@@ -36,7 +30,7 @@ class LexicalHit:
 
 def fts_query(text: str) -> str | None:
     """Turn free text into an FTS5 query: each content word quoted, OR-ed (BM25 ranks them)."""
-    words = [w for w in re.findall(r"\w+", text.lower()) if w not in _QUERY_STOPWORDS]
+    words = [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]
     unique = list(dict.fromkeys(words))[:64]
     return " OR ".join(f'"{w}"' for w in unique) if unique else None
 

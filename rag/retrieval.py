@@ -8,13 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
-from rag import lexical
+from rag.passage import Passage, chunk_id
 from rag.store import ChunkHit, NewsStore
 from rag.timescope import TimeScope
 
@@ -120,25 +116,15 @@ def dot(a: list[float], b: list[float]) -> float:
     return float(sum(x * y for x, y in zip(a, b, strict=False)))
 
 
-class NewsRetriever(BaseRetriever):
-    """LangChain retriever: question -> one Document per article, best first.
-
-    Each Document holds the article's best chunk; metadata adds `score` (cosine similarity of
-    that chunk to the question, what the refusal gate reads), `rrf` and `in_time_scope`.
-    """
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+@dataclass
+class NewsRetriever:
+    """Question -> one Passage per article, best first: the boundary where the store's chunks
+    become Passages. A plain class: nothing here ran through LangChain's `invoke`, and the
+    pipeline needs more than `invoke` gives (k, filters, time scope, other chunks)."""
 
     store: NewsStore
     embeddings: Embeddings
-    k: int = 4
     mode: Mode = "hybrid"
-    filters: Filters = Filters()
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return self.search(query, self.k, self.filters)
 
     def search(
         self,
@@ -146,7 +132,9 @@ class NewsRetriever(BaseRetriever):
         k: int,
         filters: Filters | None = None,
         scope: TimeScope | None = None,
-    ) -> list[Document]:
+    ) -> list[Passage]:
+        """Each Passage holds the article's best chunk, its `score` (cosine similarity of that
+        chunk to the query, what the relevance gate reads), `rrf` and `in_time_scope`."""
         filters = filters or Filters()
         vector = self.embeddings.embed_query(query)
         rankings, chunk_of, dense_hits = self.rankings(query, vector, filters)
@@ -155,24 +143,40 @@ class NewsRetriever(BaseRetriever):
         published = self.store.records.published_dates(list(chunk_of)) if scope else {}
         fused = fuse_with_time(rankings, published, scope)
         top = sorted(fused, key=lambda d: fused[d], reverse=True)[:k]
-        ids = [f"{d}:{chunk_of[d]}" for d in top]
+        ids = [chunk_id(d, chunk_of[d]) for d in top]
         # dense hits carry their text and similarity; only lexical-only hits are fetched
         fetched = self.store.chunks_with_vectors([i for i in ids if i not in dense_hits])
-        documents = []
-        for doc_id, chunk_id in zip(top, ids, strict=True):
-            if chunk_id in dense_hits:
-                hit = dense_hits[chunk_id]
-                text, meta, score = hit.text, dict(hit.metadata), hit.score
+        passages = []
+        for doc_id, id_ in zip(top, ids, strict=True):
+            if id_ in dense_hits:
+                hit = dense_hits[id_]
+                text, meta, score = hit.text, hit.metadata, hit.score
             else:
-                text, meta, chunk_vector = fetched[chunk_id]
+                text, meta, chunk_vector = fetched[id_]
                 score = dot(vector, chunk_vector)
-            meta.update(
-                score=round(score, 4),
-                rrf=round(fused[doc_id], 5),
-                in_time_scope=scope.contains(meta.get("published")) if scope else None,
+            in_scope = scope.contains(meta.get("published")) if scope else None
+            passages.append(
+                Passage.from_store(
+                    text,
+                    meta,
+                    score=round(score, 4),
+                    rrf=round(fused[doc_id], 5),
+                    in_time_scope=in_scope,
+                )
             )
-            documents.append(Document(page_content=text, id=chunk_id, metadata=meta))
-        return documents
+        return passages
+
+    def chunks(self, ids: list[str]) -> dict[str, Passage]:
+        """Chunks by id (those the store has), as Passages without a score."""
+        found = self.store.chunks_with_vectors(ids, vectors=False)
+        return {i: Passage.from_store(text, meta) for i, (text, meta, _) in found.items()}
+
+    def chunk_count(self, doc_id: str) -> int:
+        record = self.store.records.get(doc_id)
+        return record.chunks if record else 0
+
+    def newest_published(self) -> str | None:
+        return self.store.records.newest_published()
 
     def rankings(
         self, query: str, vector: list[float], filters: Filters
@@ -184,7 +188,7 @@ class NewsRetriever(BaseRetriever):
         dense_hits: dict[str, ChunkHit] = {}
         if self.mode in ("dense", "hybrid"):
             hits = self.store.query(vector, n=DENSE_CHUNKS, where=filters.where())
-            dense_hits = {f"{h.doc_id}:{h.chunk}": h for h in hits}
+            dense_hits = {chunk_id(h.doc_id, h.chunk): h for h in hits}
             dense = first_per_article((h.doc_id, h.chunk) for h in hits)
             rankings.append(list(dense))
             chunk_of.update(dense)
@@ -198,7 +202,7 @@ class NewsRetriever(BaseRetriever):
                 narrowed = Filters(filters.since, filters.until, source)
                 per_source = self.lexical_ranking(query, narrowed, SOURCE_CHUNKS)
                 hits = self.store.query(vector, n=SOURCE_CHUNKS, where=narrowed.where())
-                dense_hits.update({f"{h.doc_id}:{h.chunk}": h for h in hits})
+                dense_hits.update({chunk_id(h.doc_id, h.chunk): h for h in hits})
                 dense = first_per_article((h.doc_id, h.chunk) for h in hits)
                 fused = reciprocal_rank_fusion([list(dense), list(per_source)])
                 rankings.append(sorted(fused, key=lambda d: fused[d], reverse=True))
@@ -209,7 +213,5 @@ class NewsRetriever(BaseRetriever):
     def lexical_ranking(
         self, query: str, filters: Filters, n: int = LEXICAL_CHUNKS
     ) -> dict[str, int]:
-        hits = lexical.search(
-            self.store.records.db, query, n, filters.since_day, filters.until_day, filters.source
-        )
+        hits = self.store.records.lexical_search(query, n, filters)
         return first_per_article((h.doc_id, h.chunk) for h in hits)

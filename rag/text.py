@@ -1,8 +1,33 @@
-"""Sentence splitting shared by chunking (ingest) and evidence selection (answers)."""
+"""Sentence splitting shared by chunking (ingest) and evidence selection (answers), and the
+small text facts the question path shares: the citation marker, words, stop words, stems."""
 
 from __future__ import annotations
 
 import re
+
+# "[2]": how an answer cites its passage or source. The one pattern; others derive from it.
+CITATION = re.compile(r"\[(\d+)\]")
+WORD = re.compile(r"[a-z0-9]+")
+# Words too common to tell passages apart; also dropped from BM25 queries (every chunk has "the").
+STOPWORDS = frozenset(
+    (
+        "a an the of in on at to for from by with and or but is are was were be been has have "
+        "had did do does what which who whom whose when where why how that this these those it "
+        "its as than then there their they he she his her him them we you i me my our your "
+        "about into over after before during not no yes can could would should will shall may "
+        "might"
+    ).split()
+)
+
+
+def words(text: str) -> set[str]:
+    return set(WORD.findall(text.lower()))
+
+
+def stems(text: str) -> frozenset[str]:
+    """Content words cut to 5 letters, so 'chair' meets 'chaired' and 'chairmanship'."""
+    return frozenset(w[:5] for w in WORD.findall(text.lower()) if w not in STOPWORDS)
+
 
 # Words after which a full stop does not end a sentence ("Mr. Smith", "U.S. officials").
 _ABBREVIATIONS = {

@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from langchain_core.documents import Document
+from rag.answer import REFUSAL
+from rag.answertype import offers_candidate
+from rag.evidence import NAME_OR_NUMBER, extractive_answer
+from rag.generate import clean_answer
+from rag.passage import Passage
+from rag.question import Question
+from rag.text import CITATION, STOPWORDS, split_sentences, stems
 
-from rag.answer import INSTRUCTION_LIKE, NAME_OR_NUMBER, STOPWORDS, stems
-from rag.text import split_sentences
-
-_CITATION = re.compile(r"\s*\[(\d+)\]")
+_CITATION = re.compile(r"\s*" + CITATION.pattern)  # the marker with the space before it
 
 
 @dataclass
@@ -39,21 +42,18 @@ def claim_terms(sentence: str) -> list[str]:
     ]
 
 
-def passage_sentences(doc: Document) -> list[str]:
+def passage_sentences(passage: Passage) -> list[str]:
     """Body sentences first, the title last: evidence should be the article's own words."""
-    body = [
-        s
-        for s in split_sentences(" ".join(doc.page_content.split()))
-        if not INSTRUCTION_LIKE.search(s)
-    ]
-    title = doc.metadata.get("title", "")
-    return [*body, title] if title else body
+    body = passage.clean_sentences
+    return [*body, passage.title] if passage.title else body
 
 
-def supporting_sentences(terms: list[str], topic: set[str], doc: Document) -> list[str] | None:
+def supporting_sentences(
+    terms: list[str], topic: frozenset[str], passage: Passage
+) -> list[str] | None:
     """The passage sentences that carry every term and touch the topic; None if some term
     is in none of them."""
-    relevant = [s for s in passage_sentences(doc) if topic & stems(s)]
+    relevant = [s for s in passage_sentences(passage) if topic & stems(s)]
     used: list[str] = []
     for term in terms:
         holder = next((s for s in relevant if term.lower() in s.lower()), None)
@@ -73,8 +73,9 @@ def with_citation(claim: str, n: int) -> str:
     return f"{body.rstrip('.!?').rstrip()} [{n}]{stop}"
 
 
-def verify_answer(text: str, question: str, documents: list[Document]) -> Verified:
-    """Keep the supported sentences of `text`, each citing a passage that supports it."""
+def verify_answer(text: str, topic: frozenset[str], passages: list[Passage]) -> Verified:
+    """Keep the supported sentences of `text`, each citing a passage that supports it;
+    `topic`: the stems a supporting sentence must share."""
     result = Verified(text="", cited=[])
     kept: list[str] = []
     seen: set[str] = set()
@@ -84,12 +85,11 @@ def verify_answer(text: str, question: str, documents: list[Document]) -> Verifi
         if not claim or key in seen:
             continue  # a small model may repeat its sentence until the token limit
         seen.add(key)
-        topic = stems(question)
         terms = claim_terms(claim)
-        cited = [int(n) for n in _CITATION.findall(sentence) if 0 < int(n) <= len(documents)]
-        order = cited + [n for n in range(1, len(documents) + 1) if n not in cited]
+        cited = [int(n) for n in _CITATION.findall(sentence) if 0 < int(n) <= len(passages)]
+        order = cited + [n for n in range(1, len(passages) + 1) if n not in cited]
         for n in order:
-            support = supporting_sentences(terms, topic, documents[n - 1])
+            support = supporting_sentences(terms, topic, passages[n - 1])
             if support:
                 kept.append(with_citation(claim, n))
                 result.evidence.setdefault(n, []).extend(
@@ -102,3 +102,32 @@ def verify_answer(text: str, question: str, documents: list[Document]) -> Verifi
             result.dropped.append(claim)
     result.text = " ".join(kept)
     return result
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What may be shown: the checked answer, or the quoted evidence, or the refusal."""
+
+    text: str
+    cited: list[int]  # passage numbers
+    evidence: dict[int, list[str]] = field(default_factory=dict)  # passage n -> sentences
+    refused: bool = False
+
+
+def check(draft: str | None, question: Question, context: list[Passage]) -> Verdict:
+    """Keep only what the passages support of the model's draft; with nothing supported (or
+    no model), quote the best evidence sentence instead; refuse when not even that offers the
+    kind of answer asked for (a near-miss article)."""
+    if draft is not None:
+        text, _ = clean_answer(draft, context)
+        verified = verify_answer(text, question.topic, context)
+        # "The auctioneers were: [1]." passes verification but answers nothing
+        if verified.text and offers_candidate(verified.text, question.text, question.kind):
+            return Verdict(verified.text, verified.cited, verified.evidence)
+    extract = extractive_answer(question, context)
+    if extract is None or not offers_candidate(extract.text, question.text, question.kind):
+        # on topic, but no name/date/number of the asked-for kind anywhere near it: the
+        # articles mention the story without the answer ("What rate of tax did they
+        # propose?" over an article that names no rate)
+        return Verdict(REFUSAL, [], refused=True)
+    return Verdict(extract.text, [extract.n], {extract.n: [extract.sentence]})

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from eval.adapters import flatten, rgb_passages  # noqa: E402
 from eval.metrics import answer_contains, percentile  # noqa: E402
 from eval.runner import is_grounded, score_passages  # noqa: E402
+from rag.answer import Answer  # noqa: E402
 from rag.chain import Pipeline  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.retrieval import NewsRetriever  # noqa: E402
@@ -39,36 +40,35 @@ def rgb_documents(row: dict, noise: float | None, embeddings, counterfactual: bo
     return score_passages(row["query"], texts, embeddings)
 
 
+def given(pipeline: Pipeline, row: dict, passages: list) -> Answer:
+    """The answer step alone, over the passages handed over."""
+    return pipeline.ask(row["query"], passages=passages).answer()
+
+
 def bench_rgb(pipeline: Pipeline, embeddings, limit: int) -> dict[str, float]:
     rows = [json.loads(line) for line in (DATA / "rgb" / "en_fact.json").read_text().splitlines()]
     rows = rows[:limit] if limit else rows
     result: dict[str, float] = {}
     for label, noise in (("acc noise 0", 0.0), ("acc noise 0.4", 0.4), ("acc noise 0.8", 0.8)):
         hits = [
-            contains(pipeline.answer_passages(r["query"], rgb_documents(r, noise, embeddings)).text,
-                     r["answer"])
+            contains(given(pipeline, r, rgb_documents(r, noise, embeddings)).answer, r["answer"])
             for r in rows
-        ]  # fmt: skip
+        ]
         result[label] = sum(hits) / len(hits)
-    drafts = [
-        pipeline.answer_passages(r["query"], rgb_documents(r, None, embeddings)) for r in rows
-    ]
-    result["rejection (negatives only)"] = sum(
-        d.text.startswith("I couldn't") for d in drafts
-    ) / len(rows)
+    answers = [given(pipeline, r, rgb_documents(r, None, embeddings)) for r in rows]
+    result["rejection (negatives only)"] = sum(a.refused for a in answers) / len(rows)
     fakes = [
-        contains(pipeline.answer_passages(r["query"], rgb_documents(r, 0, embeddings, True)).text,
-                 r["fakeanswer"])
+        contains(given(pipeline, r, rgb_documents(r, 0, embeddings, True)).answer, r["fakeanswer"])
         for r in rows
-    ]  # fmt: skip
+    ]
     result["fake answer repeated"] = sum(fakes) / len(rows)
     return result
 
 
 def bench_dev(pipeline: Pipeline) -> dict[str, float]:
     rows = [json.loads(line) for line in (DATA / "qa" / "dev.jsonl").read_text().splitlines()]
-    pipeline.ask("warm-up question")
-    answers = [(r, pipeline.ask(r["question"], history=r["history"])) for r in rows]
+    pipeline.ask("warm-up question").answer()
+    answers = [(r, pipeline.ask(r["question"], history=r["history"]).answer()) for r in rows]
     answerable = [(r, a) for r, a in answers if r["answers"]]
     unanswerable = [(r, a) for r, a in answers if not r["answers"]]
     shown = [a for _, a in answers if not a.refused]

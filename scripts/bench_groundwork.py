@@ -88,10 +88,10 @@ def bench_ask(args, embeddings, llm, work: Path) -> None:
     pipeline = Pipeline(settings, NewsRetriever(store=store, embeddings=embeddings), llm)
     cases = [json.loads(line) for line in Path(args.dataset).read_text().splitlines() if line]
     cases = [c for c in cases if not c.get("history")][: args.questions]
-    pipeline.ask("warm-up question about the news")
+    pipeline.ask("warm-up question about the news").answer()
     rows = []
     for case in cases:
-        answer = pipeline.ask(case["question"])
+        answer = pipeline.ask(case["question"]).answer()
         hit = any(a.lower() in answer.answer.lower() for a in case["answers"])
         rows.append((case, answer, hit))
     totals = [a.timings.total_s for _, a, _ in rows]

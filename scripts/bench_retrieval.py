@@ -101,9 +101,10 @@ def evaluate(pipeline: Pipeline, cases: list[Case], mode: str) -> dict[str, floa
     hit1 = hit5 = mrr = recall = all10 = 0.0
     latencies = []
     for question, history, gold in cases:
-        found = pipeline.retrieve(question, k=10, history=history)
-        latencies.append(found.seconds)
-        ranked = [d.metadata["doc_id"] for d in found.documents]
+        started = time.perf_counter()
+        found = pipeline.retrieve(pipeline.question(question, history), k=10)
+        latencies.append(time.perf_counter() - started)
+        ranked = [p.doc_id for p in found]
         hits = [i for i, d in enumerate(ranked) if d in gold]
         hit1 += bool(hits and hits[0] == 0)
         hit5 += bool(hits and hits[0] < 5)
@@ -138,11 +139,11 @@ def relevance_spread(pipeline: Pipeline) -> None:
     ]  # fmt: skip
     groups: dict[str, list[float]] = {"answerable": [], "unanswerable (near miss)": []}
     for r in rows:
-        found = pipeline.retrieve(r["question"], k=3, history=r["history"])
-        best = max((d.metadata["score"] for d in found.documents), default=0.0)
+        found = pipeline.retrieve(pipeline.question(r["question"], r["history"]), k=3)
+        best = max((p.score for p in found), default=0.0)
         groups["answerable" if r["answers"] else "unanswerable (near miss)"].append(best)
     groups["off-topic"] = [
-        max((d.metadata["score"] for d in pipeline.retrieve(q, k=3).documents), default=0.0)
+        max((p.score for p in pipeline.retrieve(pipeline.question(q), k=3)), default=0.0)
         for q in off_topic
     ]
     print("\n### Best-passage cosine similarity (hybrid), for the refusal threshold\n")
@@ -176,7 +177,7 @@ def main() -> None:
         folder, cases = prepare[name]()
         pipeline = build_pipeline(folder, args.work_dir / f"store-{name}", embeddings)
         cases = cases[: args.limit] if args.limit else cases
-        pipeline.retrieve("warm up")
+        pipeline.retrieve(pipeline.question("warm up"))
         results = {mode: evaluate(pipeline, cases, mode) for mode in MODES}
         print_table(name, len(cases), results)
         if name == "dev":

@@ -15,15 +15,22 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from langchain_core.embeddings import Embeddings
 
 from rag.config import Settings
 
+if TYPE_CHECKING:
+    from langchain_core.language_models.llms import BaseLLM
+
+    from rag.chain import Pipeline
+
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
 SAMPLE_CORPUS = ROOT / "rag" / "sample_corpus"
+SAMPLE_QUESTIONS = ROOT / "eval" / "sample_questions.jsonl"
 
 
 class HashingEmbeddings(Embeddings):
@@ -49,6 +56,25 @@ class HashingEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._vector(text)
+
+
+def quality(metrics: dict[str, object]) -> dict[str, object]:
+    """An evaluation's metrics without the timings (which differ from run to run)."""
+    return {k: v for k, v in metrics.items() if not k.startswith("latency")}
+
+
+def sample_pipeline(settings: Settings, llm: BaseLLM | None) -> Pipeline:
+    """The bundled sample articles, hashed embeddings and the given (scripted) model."""
+    from ingest.pipeline import ingest
+    from rag.chain import Pipeline
+    from rag.retrieval import NewsRetriever
+    from rag.store import open_store
+
+    embeddings = HashingEmbeddings()
+    store = open_store(settings, "fake")
+    ingest([SAMPLE_CORPUS], store, embeddings)
+    retriever = NewsRetriever(store=store, embeddings=embeddings)
+    return Pipeline(settings.model_copy(update={"min_relevance": 0.2}), retriever, llm)
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from langchain_core.documents import Document
 
-from rag.answer import extractive_answer
 from rag.answertype import offers_candidate, wanted_type
+from rag.evidence import extractive_answer
+from rag.passage import Passage
+from rag.question import Question
 
 
 @pytest.mark.parametrize(
@@ -41,14 +42,10 @@ def test_a_candidate_must_be_new_to_the_question() -> None:
 
 
 def test_extractive_prefers_the_sentence_holding_an_answer() -> None:
-    distractor = Document(
-        page_content="Wimbledon 2019 women's singles final tickets and the women's singles draw.",
-        metadata={},
+    distractor = Passage(
+        "d", 0, "Wimbledon 2019 women's singles final tickets and the women's singles draw."
     )
-    answer = Document(
-        page_content="Simona Halep won the women's singles at Wimbledon in 2019.", metadata={}
-    )
-    text, cited = extractive_answer(
-        "Who won the women's singles Wimbledon in 2019?", [distractor, answer]
-    )
-    assert text.startswith("“Simona Halep won") and cited == [2]
+    answer = Passage("a", 0, "Simona Halep won the women's singles at Wimbledon in 2019.")
+    question = Question.parse("Who won the women's singles Wimbledon in 2019?")
+    found = extractive_answer(question, [distractor, answer])
+    assert found is not None and found.text.startswith("“Simona Halep won") and found.n == 2

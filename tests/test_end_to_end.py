@@ -24,12 +24,12 @@ def sample_pipeline(tmp_path_factory, real_embeddings, real_llm) -> Pipeline:
     store = open_store(settings, "all-MiniLM-L6-v2")
     report = ingest([SAMPLE_CORPUS], store, real_embeddings)
     assert report.skipped == []
-    retriever = NewsRetriever(store=store, embeddings=real_embeddings, k=settings.top_k)
+    retriever = NewsRetriever(store=store, embeddings=real_embeddings)
     return Pipeline(settings=settings, retriever=retriever, llm=real_llm)
 
 
 def test_nam_question_is_answered_with_uganda_citing_the_sample_article(sample_pipeline) -> None:
-    answer = sample_pipeline.ask("Who took over the NAM chair?")
+    answer = sample_pipeline.ask("Who took over the NAM chair?").answer()
     assert not answer.refused
     assert "Uganda" in answer.answer
     assert answer.sources[0].doc_id == "world/nam-chair-uganda"
@@ -48,13 +48,13 @@ def test_nam_question_is_answered_with_uganda_citing_the_sample_article(sample_p
 def test_sample_questions_cite_the_right_article(
     sample_pipeline, question: str, expected: str, doc_id: str
 ) -> None:
-    answer = sample_pipeline.ask(question)
+    answer = sample_pipeline.ask(question).answer()
     assert expected in answer.answer
     assert answer.sources[0].doc_id == doc_id and answer.cited
 
 
 def test_question_the_articles_cannot_answer_is_refused(sample_pipeline) -> None:
-    answer = sample_pipeline.ask("Who won the 2030 World Cup?")
+    answer = sample_pipeline.ask("Who won the 2030 World Cup?").answer()
     assert answer.refused
     assert answer.answer == "I couldn't find this in the ingested articles."
 

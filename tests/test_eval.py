@@ -20,11 +20,9 @@ from eval.compare import compare, parse_tolerances
 from rag.chain import Pipeline
 from rag.config import Settings
 from tests.browser import chromium_page, screenshot
-from tests.conftest import ROOT, write
-from tests.test_answer import sample_pipeline
+from tests.conftest import SAMPLE_QUESTIONS, quality, sample_pipeline, write
 from ui.cli import app
 
-SAMPLE_QUESTIONS = ROOT / "eval" / "sample_questions.jsonl"
 FORMAT_METRICS = {
     "hit@1", "hit@5", "recall@10", "mrr@10", "answer_contains", "exact_match", "token_f1",
     "refusal_rate_unanswerable", "false_refusal_rate", "grounded_rate", "latency_p50_s",
@@ -39,10 +37,6 @@ def pipeline(settings: Settings) -> Pipeline:
 
 def evaluate_to(pipeline: Pipeline, out: Path, dataset: Path | str = SAMPLE_QUESTIONS) -> Any:
     return run_evaluation(EvalRequest(str(dataset), out, progress=False), pipeline)
-
-
-def quality(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in metrics.items() if not k.startswith("latency")}
 
 
 def test_eval_writes_the_three_files_in_the_shared_format(

@@ -20,7 +20,7 @@ from rag.chain import Pipeline
 from rag.config import Settings
 from rag.retrieval import NewsRetriever
 from rag.store import open_store
-from tests.test_eval import SAMPLE_QUESTIONS, quality
+from tests.conftest import SAMPLE_QUESTIONS, quality
 from ui.cli import app
 
 pytestmark = pytest.mark.models

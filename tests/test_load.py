@@ -9,8 +9,7 @@ from typing import Any
 from langchain_core.language_models.fake import FakeListLLM
 
 from rag.config import Settings
-from tests.conftest import free_port
-from tests.test_answer import sample_pipeline
+from tests.conftest import free_port, sample_pipeline
 from ui.app import launch
 
 NAM = "Who took over the Non-Aligned Movement chair?"

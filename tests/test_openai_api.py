@@ -20,8 +20,7 @@ from langchain_core.language_models.fake import FakeListLLM
 from ingest.pipeline import ingest
 from rag.config import Settings
 from rag.store import open_store
-from tests.conftest import SAMPLE_CORPUS, free_port, running, write
-from tests.test_answer import sample_pipeline
+from tests.conftest import SAMPLE_CORPUS, free_port, running, sample_pipeline, write
 from ui.app import launch
 from ui.openai_api import Gate
 
@@ -130,8 +129,10 @@ def test_errors_come_in_openais_shape(base_url: str) -> None:
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "model_not_found"
     huge = {**body, "messages": [{"role": "user", "content": "Who took over? " * 7000}]}
     assert httpx.post(post, json=huge, headers=auth, timeout=120).status_code == 200
-    search = httpx.get(f"{base_url.removesuffix('/v1')}/api/search",
-                       params={"q": "Non-Aligned Movement", "k": 2}, headers=auth, timeout=60)  # fmt: skip
+    query = {"q": "Non-Aligned Movement", "k": 2}
+    search = httpx.get(
+        f"{base_url.removesuffix('/v1')}/api/search", params=query, headers=auth, timeout=60
+    )
     assert search.json()["results"][0]["doc_id"] == "world/nam-chair-uganda"
 
 

@@ -14,6 +14,7 @@ from rag import lexical
 from rag.chain import Pipeline
 from rag.config import Settings
 from rag.followup import needs_context, standalone_query, validate_history
+from rag.passage import Passage
 from rag.retrieval import Filters, NewsRetriever, first_per_article, reciprocal_rank_fusion
 from rag.store import NewsStore, open_store
 from rag.timescope import TimeScope, parse_time_scope
@@ -70,8 +71,8 @@ def pipeline(tmp_path: Path, settings: Settings) -> Pipeline:
     return Pipeline(settings, NewsRetriever(store=store, embeddings=embeddings), None)
 
 
-def ids(docs: list) -> list[str]:
-    return [d.metadata["doc_id"] for d in docs]
+def ids(passages: list[Passage]) -> list[str]:
+    return [p.doc_id for p in passages]
 
 
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
@@ -91,20 +92,20 @@ def test_lexical_mode_finds_a_rare_product_code(pipeline: Pipeline) -> None:
 
 def test_a_named_year_boosts_articles_from_that_year(pipeline: Pipeline) -> None:
     for year, expected in (("2023", "a/budget"), ("2024", "a/budget-2024")):
-        found = pipeline.retrieve(f"What did the council approve for schools in {year}?")
-        assert found.scope is not None and found.scope.since == f"{year}-01-01"
-        assert ids(found.documents)[0] == expected
-        assert found.documents[0].metadata["in_time_scope"] is True
+        question = pipeline.question(f"What did the council approve for schools in {year}?")
+        assert question.scope is not None and question.scope.since == f"{year}-01-01"
+        found = pipeline.retrieve(question)
+        assert ids(found)[0] == expected and found[0].in_time_scope is True
 
 
 def test_latest_prefers_the_newest_article(pipeline: Pipeline) -> None:
-    found = pipeline.retrieve("latest news on the council school budget")
-    assert found.scope == TimeScope(latest=True, phrase="latest")
-    assert ids(found.documents)[0] == "a/budget-2024"
+    question = pipeline.question("latest news on the council school budget")
+    assert question.scope == TimeScope(latest=True, phrase="latest")
+    assert ids(pipeline.retrieve(question))[0] == "a/budget-2024"
 
 
 def test_answer_says_how_the_time_was_used(pipeline: Pipeline) -> None:
-    answer = pipeline.ask("What did the council approve in 2023?")
+    answer = pipeline.ask("What did the council approve in 2023?").answer()
     assert answer.time_scope == {
         "phrase": "in 2023", "since": "2023-01-01", "until": "2023-12-31", "latest": False,
         "applied": "boost",

@@ -21,8 +21,7 @@ from ingest.pipeline import ingest
 from rag.config import Settings
 from rag.lock import StoreBusy
 from rag.store import NewsStore, open_store
-from tests.conftest import ROOT, HashingEmbeddings, write
-from tests.test_answer import sample_pipeline
+from tests.conftest import ROOT, HashingEmbeddings, sample_pipeline, write
 from ui.cli import app
 
 WORDS = ("harbour bridge council tram strike union budget minister election court ferry storm "
@@ -119,7 +118,7 @@ def test_a_second_writer_is_refused_while_readers_keep_answering(
         with pytest.raises(StoreBusy, match=r"pid \d+ .* is writing to"):
             ingest([write(tmp_path / "new.txt", "Title\n\nSome text.")],
                    pipeline.retriever.store, HashingEmbeddings())  # fmt: skip
-        answer = pipeline.ask("Who took over the Non-Aligned Movement chair?")
+        answer = pipeline.ask("Who took over the Non-Aligned Movement chair?").answer()
         assert answer.sources and answer.sources[0].doc_id == "world/nam-chair-uganda"
         import typer
 
@@ -241,10 +240,10 @@ def test_bad_questions_get_a_bounded_answer_and_the_next_one_works(
         result = CliRunner().invoke(app, ["ask", question, "--data-dir", str(settings.data_dir)])
         assert result.exit_code == 2 and "the question is empty" in result.output
     else:
-        answer = pipeline.ask(question)
+        answer = pipeline.ask(question).answer()
         assert len(answer.question) <= 2000 and not any(ord(c) < 32 for c in answer.question)
         assert len(answer.answer) < 5000
-    assert pipeline.ask("Who took over the Non-Aligned Movement chair?").sources
+    assert pipeline.ask("Who took over the Non-Aligned Movement chair?").answer().sources
 
 
 def test_a_reader_sees_what_a_writer_process_commits(settings: Settings, tmp_path: Path) -> None:

@@ -17,8 +17,7 @@ from langchain_core.language_models.fake import FakeListLLM
 
 from rag.answer import Answer, Source
 from rag.config import Settings
-from tests.conftest import free_port
-from tests.test_answer import sample_pipeline
+from tests.conftest import free_port, sample_pipeline
 from ui.app import launch
 from ui.library import unpack_uploads
 from ui.render import render_answer, sources_html

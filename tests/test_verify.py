@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from langchain_core.documents import Document
-
+from rag.passage import Passage
+from rag.text import stems
 from rag.verify import claim_terms, verify_answer
 
-NAM = Document(
-    page_content=(
-        "Azerbaijan chaired the Non-Aligned Movement (NAM) for 4 years. It handed the "
-        "chairmanship to Uganda at the 19th Summit held in Kampala on 19-20 January."
-    ),
-    metadata={"title": "NAM chair passes to Uganda", "doc_id": "seed/1"},
+NAM = Passage(
+    "seed/1",
+    0,
+    "Azerbaijan chaired the Non-Aligned Movement (NAM) for 4 years. It handed the "
+    "chairmanship to Uganda at the 19th Summit held in Kampala on 19-20 January.",
+    title="NAM chair passes to Uganda",
 )
-MOON = Document(
-    page_content="China launched the Chang'e-6 probe to the Moon on 3 May 2024.",
-    metadata={"title": "Moon probe", "doc_id": "sci/1"},
+MOON = Passage(
+    "sci/1", 0, "China launched the Chang'e-6 probe to the Moon on 3 May 2024.", title="Moon probe"
 )
-QUESTION = "Who took over the NAM chair?"
+QUESTION = stems("Who took over the NAM chair?")  # the topic a supporting sentence must touch
 
 
 def test_supported_sentence_is_kept_with_its_evidence() -> None:

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rag.answer import Answer
+from rag.question import MAX_QUESTION_CHARS
 from ui.auth import Access, BasicAuthMiddleware, read_auth
 from ui.filters import parse_filters
 from ui.render import escape_markdown, plain_turns, render_answer, sources_html
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from rag.chain import Pipeline
+    from rag.state import Response
     from ui.auth import Role
 
 __all__ = ["build_app", "launch", "read_auth", "render_answer"]
@@ -29,7 +30,6 @@ EXAMPLES = [
     "Which country joined NATO as its 32nd member?",
     "Who won the 2030 World Cup?",
 ]
-MAX_QUESTION_CHARS = 2000
 MAX_UPLOAD = "20mb"
 CSS = """
 .source-card { border: 1px solid #d0d7de; border-radius: 8px; padding: .5rem .7rem;
@@ -47,10 +47,10 @@ def make_filters(since: str, until: str, source: str | None) -> Any:
 def answer_stream(
     sessions: Sessions, prefs: Preferences, question: str, history: list[dict[str, Any]],
     filters: Any, role: Role = "reader",
-) -> Iterator[str | Answer]:  # fmt: skip
+) -> Response:  # fmt: skip
     pipeline = sessions.pipeline(prefs, role)
-    yield from pipeline.ask_stream(question[:MAX_QUESTION_CHARS], history=plain_turns(history),
-                                   filters=filters)  # fmt: skip
+    return pipeline.ask(question[:MAX_QUESTION_CHARS], history=plain_turns(history),
+                        filters=filters)  # fmt: skip
 
 
 def chat_handler(gr: Any, sessions: Sessions, access: Access) -> Any:
@@ -70,17 +70,17 @@ def chat_handler(gr: Any, sessions: Sessions, access: Access) -> Any:
             filters = make_filters(since, until, source)
             draft = ""
             role = access.role(request)
-            for event in answer_stream(sessions, prefs, question, history[:-2], filters, role):
-                if isinstance(event, Answer):
-                    history[-1] = {"role": "assistant", "content": render_answer(event)}
-                    yield "", history, sources_html(event, prefs.show_retrieved)
-                    return
-                draft += event
+            response = answer_stream(sessions, prefs, question, history[:-2], filters, role)
+            for token in response:
+                draft += token
                 history[-1] = {
                     "role": "assistant",
                     "content": escape_markdown(draft.lstrip()) + " …",
                 }
                 yield "", history, gr_skip()
+            answer = response.answer()
+            history[-1] = {"role": "assistant", "content": render_answer(answer)}
+            yield "", history, sources_html(answer, prefs.show_retrieved)
         except Exception as error:  # one failed question must not end the session
             logger.warning("a chat question failed", exc_info=True)
             history[-1] = {
@@ -116,9 +116,7 @@ def api_handler(sessions: Sessions, base_prefs: Preferences) -> Any:
             filters = make_filters(since, until, source or None)
         except ValueError as error:
             raise gr.Error(str(error)) from None  # shown to the client, unlike other errors
-        events = answer_stream(sessions, prefs, question, turns, filters)
-        final = [e for e in events if isinstance(e, Answer)][-1]
-        return final.model_dump()
+        return answer_stream(sessions, prefs, question, turns, filters).answer().model_dump()
 
     return ask
 

@@ -190,8 +190,8 @@ def ask(
 
     settings = load_settings(data_dir, llm)
     pipeline = guarded(lambda: build_pipeline(settings, one_shot=True))
-    stream = pipeline.ask_stream(question, top_k, filters, turns)
-    answer = guarded(lambda: show_stream(stream, live=not as_json and sys.stdout.isatty()))
+    response = guarded(lambda: pipeline.ask(question, top_k, filters, turns))
+    answer = guarded(lambda: show_stream(response, live=not as_json and sys.stdout.isatty()))
     if as_json:
         emit_json(answer.model_dump())
     else:

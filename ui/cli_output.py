@@ -10,6 +10,7 @@ import typer
 
 if TYPE_CHECKING:  # the CLI starts without importing LangChain
     from rag.answer import Answer, Source
+    from rag.state import Response
 
 
 def emit_json(payload: Any) -> None:
@@ -29,19 +30,16 @@ def print_answer(answer: Answer) -> None:
         print_sources(answer.sources)
 
 
-def show_stream(stream: Any, live: bool) -> Answer:
+def show_stream(response: Response, live: bool) -> Answer:
     """Print tokens as they come (on a terminal), then clear them: the verified answer is what
     stays on screen."""
-    from rag.answer import Answer
-
     started = False
-    for event in stream:
-        if isinstance(event, Answer):
-            if started:
-                sys.stdout.write("\0338\033[J")  # back to the saved cursor; clear the draft
-            return event
+    for token in response:
         if live:
-            sys.stdout.write(event if started else "\0337" + event.lstrip())
+            sys.stdout.write(token if started else "\0337" + token.lstrip())
             sys.stdout.flush()
             started = True
-    raise RuntimeError("no answer")  # pragma: no cover
+    answer = response.answer()
+    if started:
+        sys.stdout.write("\0338\033[J")  # back to the saved cursor; clear the draft
+    return answer

@@ -224,9 +224,8 @@ class Handlers:
         except (ValueError, AttributeError) as error:
             raise ApiError(400, str(error), "invalid_request_error") from None
         with self.gate:
-            events = answer_stream(self.sessions, prefs, question, history, filters)
-            final = [e for e in events if isinstance(e, Answer)]
-        return final[-1], model
+            answer = answer_stream(self.sessions, prefs, question, history, filters).answer()
+        return answer, model
 
     def search(self, request: Request, q: str = "", k: int = 0, since: str = "",
                until: str = "", source: str = "") -> Any:  # fmt: skip

@@ -1,0 +1,35 @@
+"""Stage: the relevance gate. Refuse, without calling the model, when the chosen passages
+cannot answer the question; the reason is kept for the caller."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.passage import Passage
+from rag.question import Question
+
+
+@dataclass(frozen=True)
+class Gate:
+    reason: str | None = None  # why the passages cannot answer; None when they may
+
+    @property
+    def refuses(self) -> bool:
+        return self.reason is not None
+
+
+def gate(question: Question, passages: list[Passage], min_relevance: float) -> Gate:
+    if not passages:
+        return Gate("no articles are ingested")
+    best = max(p.score for p in passages)
+    if best < min_relevance:
+        return Gate(f"best passage similarity {best:.2f} is below {min_relevance:.2f}")
+    haystack = " ".join(f"{p.title} {p.published or ''} {p.text}" for p in passages)
+    haystack = haystack.replace(",", "")
+    missing = sorted(
+        n for n in question.anchors if not re.search(rf"(?<![\d.]){n}(?![\d])", haystack)
+    )
+    if missing:
+        return Gate(f"no passage mentions {', '.join(missing)}")
+    return Gate()
