@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answertype import wanted_type
-
 # Fine kinds a question can ask for; candidates carry the coarser extraction kinds
 # (name, money, percent, duration, number, date, year).
 ASKED_KINDS = (
@@ -84,8 +82,15 @@ class Span:
     kind: str  # name | money | percent | duration | number | date | year
 
 
-def asked_kind(question: str) -> str:
-    """The fine kind a question wants; 'other' when nothing tells."""
+def _coarse_kind(question: str) -> str | None:
+    from rag.answertype import wanted_type  # only when the caller has not parsed it already
+
+    return wanted_type(question)
+
+
+def asked_kind(question: str, coarse: str | None = None) -> str:
+    """The fine kind a question wants; 'other' when nothing tells. `coarse`: the question's
+    parsed kind (rag.question), which the fine rules fall back on."""
     q = question.strip().lower()
     if re.match(r"(did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b", q):
         return "other" if re.search(r"\bor\b", q) else "yesno"
@@ -113,7 +118,7 @@ def asked_kind(question: str) -> str:
     for pattern, kind in rules:
         if re.search(pattern, q):
             return kind
-    coarse = wanted_type(question)
+    coarse = coarse or _coarse_kind(question)
     if coarse == "date":
         return "date"
     if coarse == "number":

@@ -1,8 +1,9 @@
 """The question path: one entry point, `Pipeline.ask`, calls the stages in order.
 
 question (rag/question.py) -> retrieve (rag/retrieval.py) -> choose context (rag/context.py)
--> gate (rag/gate.py) -> prompt (rag/prompt.py) -> generate (rag/generate.py) -> verify, with
-the extractive fallback (rag/verify.py, rag/evidence.py) -> assemble (rag/assemble.py).
+-> gate (rag/gate.py) -> read the short answer (rag/read.py, rag/reader.py) -> when it is
+not clear: prompt (rag/prompt.py) -> generate (rag/generate.py) -> verify, with the
+extractive fallback (rag/verify.py, rag/evidence.py) -> assemble (rag/assemble.py).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from rag.gate import gate
 from rag.generate import stream_draft
 from rag.passage import Passage
 from rag.question import Question
+from rag.read import is_clear, read_context, short_answer
 from rag.retrieval import Filters, NewsRetriever
 from rag.state import Response, State
+from rag.store import NewsStore
 from rag.verify import Verdict, check
 
 
@@ -34,6 +37,11 @@ class Pipeline:
     settings: Settings
     retriever: NewsRetriever
     llm: BaseLLM | None
+
+    @property
+    def store(self) -> NewsStore:
+        """The articles' store (for the library: listing, deleting, adding)."""
+        return self.retriever.store
 
     def question(
         self, text: str, history: Sequence[Turn] | None = None, filters: Filters | None = None
@@ -89,9 +97,15 @@ class Pipeline:
             state.verdict = Verdict(REFUSAL, [], refused=True)
         else:
             state.context = shape(state.selected, state.question, self.settings, self.retriever)
-            if self.llm is not None:
-                yield from self.generate(state, self.llm)
-            state.verdict = check(state.draft, state.question, state.context)
+            if self.settings.reader:
+                embed = self.retriever.embeddings.embed_documents
+                state.reading = read_context(state.question, state.context, embed)
+                if is_clear(state.reading, self.settings.reader_margin):
+                    state.verdict = short_answer(state.reading)
+            if state.verdict is None:
+                if self.llm is not None:
+                    yield from self.generate(state, self.llm)
+                state.verdict = check(state.draft, state.question, state.context)
         total = time.perf_counter() - started
         timings = Timings(
             retrieve_s=round(state.retrieve_s, 4),

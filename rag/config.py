@@ -98,6 +98,14 @@ class Settings(BaseSettings):
         True, description="show the model the top article's chunk that best answers the "
         "question (by its best sentence), not only the chunk that matched the search",
     )  # fmt: skip
+    reader: bool = Field(
+        True, description="answer with the short span the reader finds (rag/read.py) when its "
+        "pick is clear, before any model writes",
+    )  # fmt: skip
+    reader_margin: float = Field(
+        0.0, ge=0.0, description="how far the reader's pick must lead the next candidate "
+        "(calibrated on eval/questions/tune.jsonl with scripts/tune_reader.py)",
+    )  # fmt: skip
     neighbour_chunks: int = Field(
         0, ge=0, le=3, description="chunks on each side of a passage added for the model"
     )

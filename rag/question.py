@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answertype import wanted_type
+from rag.candidates import asked_kind
 from rag.followup import Turn, standalone_query
 from rag.text import stems
 from rag.timescope import TimeScope, parse_time_scope
@@ -40,6 +41,7 @@ class Question:
     # Evidence scoring and verification both read this. Not the search query always: it
     # carries the previous answer's words, which pull evidence back to the last answer.
     topic: frozenset[str]
+    asked: str = "other"  # the finer kind the reader extracts (rag.candidates.asked_kind)
 
     @classmethod
     def parse(
@@ -53,13 +55,15 @@ class Question:
         `with_scope=False` when explicit date filters win over a time named in the question."""
         text = clean_question(text)
         query = standalone_query(text, history)
+        kind = wanted_type(text)
         return cls(
             text=text,
             search_query=query,
-            kind=wanted_type(text),
+            kind=kind,
             figures=tuple(_NUMBER.findall(text)),
             scope=parse_time_scope(text, newest) if with_scope else None,
             topic=stems(text) or stems(query),
+            asked=asked_kind(text, kind),
         )
 
     @property

@@ -121,7 +121,7 @@ def _overlap(sentence: str, question_stems: set[str], context_stems: set[str]) -
 
 def rank_sentences(
     question: str, passages: Sequence[str], embed: Embed | None, context: str = "",
-    weights: Weights = Weights(),
+    weights: Weights = Weights(), asked: str | None = None,
 ) -> list[Evidence]:  # fmt: skip
     """Every sentence of the passages, best first."""
     pairs = sentences_of(passages)
@@ -132,7 +132,7 @@ def rank_sentences(
     if embed is not None:
         vectors = embed([query] + [s for _, s in pairs])
         cosines = [_cosine(vectors[0], v) for v in vectors[1:]]
-    asked, asked_words = asked_kind(question), _words(f"{question} {context}")
+    asked, asked_words = asked or asked_kind(question), _words(f"{question} {context}")
     q_stems, c_stems = content_stems(question), content_stems(context)
     common = lower_words(passages)
     ranked = []
@@ -149,8 +149,17 @@ def rank_sentences(
     return sorted(ranked, key=lambda e: -e.score)
 
 
-def _words(text: str) -> set[str]:  # "ITV's" in a question rules out "ITV"
-    return {re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)}
+_NAME_RUN = re.compile(r"(?:\b[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*\s*){2,}")
+
+
+def _words(text: str) -> set[str]:
+    """The words a question already says ("ITV's" rules out "ITV"), and the acronyms of its
+    names: "Non-Aligned Movement" already says "NAM"."""
+    words = {re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)}
+    for run in _NAME_RUN.findall(text):
+        parts = re.split(r"[\s-]+", run.strip())
+        words.add("".join(p[0] for p in parts if p).lower())
+    return words
 
 
 def lower_words(passages: Sequence[str]) -> frozenset[str]:
@@ -178,10 +187,10 @@ def proximity(sentence: str, span: Span, question_stems: set[str]) -> float:
 def rank_candidates(
     question: str, sentences: Sequence[Evidence], context: str = "",
     scorer: CandidateScorer | None = None, weights: Weights = Weights(),
-    common: frozenset[str] = frozenset(),
+    common: frozenset[str] = frozenset(), asked: str | None = None,
 ) -> list[Candidate]:  # fmt: skip
     """Candidates from the best sentences, best first, one entry per distinct text."""
-    asked, asked_words = asked_kind(question), _words(f"{question} {context}")
+    asked, asked_words = asked or asked_kind(question), _words(f"{question} {context}")
     q_stems = content_stems(question) | content_stems(context)
     best: dict[str, Candidate] = {}
     for ev in sentences[: weights.sentences_read]:
@@ -267,18 +276,19 @@ def read(
     scorer: CandidateScorer | None = None,
     context: str = "",
     weights: Weights = Weights(),
+    asked: str | None = None,
 ) -> Reading:
     """Read the short answer out of the passages (best first).
 
     context: earlier turns of a conversation, for a follow-up ("How old was he then?"); it
     counts towards relevance at half weight, and what it already says is no answer."""
-    asked = asked_kind(question)
-    sentences = rank_sentences(question, passages, embed, context, weights)
+    asked = asked or asked_kind(question)
+    sentences = rank_sentences(question, passages, embed, context, weights, asked)
     if asked == "yesno" and sentences:
         answer, odds = decide_yes_no(question, sentences[0], scorer)
         feats = features(sentences, [answer], question) | {"yes_no_odds": odds}
         return Reading(asked, answer, [answer], sentences, feats)
     common = lower_words(passages)
-    candidates = rank_candidates(question, sentences, context, scorer, weights, common)
+    candidates = rank_candidates(question, sentences, context, scorer, weights, common, asked)
     best = candidates[0] if candidates else None
     return Reading(asked, best, candidates, sentences, features(sentences, candidates, question))

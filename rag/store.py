@@ -68,6 +68,19 @@ class NewsStore:
 
         return writer_lock(self.data_dir)
 
+    def articles(self, title_contains: str = "", limit: int = 500) -> list[ArticleRecord]:
+        """Newest first; only titles containing the text, when given."""
+        return self.records.listing(title_contains, limit)
+
+    def article(self, doc_id: str) -> ArticleRecord | None:
+        return self.records.get(doc_id)
+
+    def sources(self) -> list[str]:
+        return self.records.sources()
+
+    def article_count(self) -> int:
+        return self.records.count()
+
     def side_table(self, name: str) -> SideTable:
         """A key -> JSON table kept with the records, for ingestion's own bookkeeping."""
         return self.records.side_table(name)

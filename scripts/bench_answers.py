@@ -15,17 +15,16 @@ import statistics
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from eval.adapters import flatten, rgb_passages
+from eval.metrics import answer_contains, percentile
+from eval.runner import is_grounded, score_passages
+from rag.answer import Answer
+from rag.chain import Pipeline
+from rag.config import Settings
+from rag.retrieval import NewsRetriever
+from rag.store import open_store
 
-from eval.adapters import flatten, rgb_passages  # noqa: E402
-from eval.metrics import answer_contains, percentile  # noqa: E402
-from eval.runner import is_grounded, score_passages  # noqa: E402
-from rag.answer import Answer  # noqa: E402
-from rag.chain import Pipeline  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.retrieval import NewsRetriever  # noqa: E402
-from rag.store import open_store  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DATA = ROOT.parent / "shared" / "datasets"
 

@@ -12,21 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from ingest.chunking import chunk_article, embedding_text
+from ingest.loaders import load_article_bytes
+from ingest.pipeline import IngestReport, discover, ingest
+from rag.chain import Pipeline
+from rag.config import Settings
+from rag.retrieval import NewsRetriever
+from rag.store import open_store
 
-from ingest.chunking import chunk_article, embedding_text  # noqa: E402
-from ingest.loaders import load_article_bytes  # noqa: E402
-from ingest.pipeline import IngestReport, discover, ingest  # noqa: E402
-from rag.chain import Pipeline  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.retrieval import NewsRetriever  # noqa: E402
-from rag.store import open_store  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BBC = ROOT.parent / "shared" / "datasets" / "bbc"
 

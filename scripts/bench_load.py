@@ -9,8 +9,8 @@ failed and latency p50/p95. The app's queue holds 32; past that a request is tol
 from __future__ import annotations
 
 import argparse
+import socket
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 QUESTIONS = [
     "Who took over the Non-Aligned Movement chair?",
@@ -32,20 +31,22 @@ def start_app(args: argparse.Namespace) -> tuple[Any, str]:
     from ingest.pipeline import ingest
     from rag.chain import Pipeline, build_pipeline
     from rag.config import Settings
-    from tests.conftest import SAMPLE_CORPUS, free_port
     from ui.app import launch
+    from ui.cli import sample_corpus_dir
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="newsrag-load-"))
     settings = Settings(data_dir=data_dir)
     pipeline = build_pipeline(settings, with_llm=args.stub_latency is None)
     if not args.data_dir:
-        ingest([SAMPLE_CORPUS], pipeline.retriever.store, pipeline.retriever.embeddings)
+        ingest([sample_corpus_dir()], pipeline.retriever.store, pipeline.retriever.embeddings)
     if args.stub_latency is not None:
         from langchain_core.language_models.fake import FakeListLLM
 
         stub = FakeListLLM(responses=["Uganda took over the chair [1]."], sleep=args.stub_latency)
         pipeline = Pipeline(settings, pipeline.retriever, stub)
-    port = free_port()
+    with socket.socket() as sock:  # a free port on loopback
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
     return launch(
         pipeline, port=port, prevent_thread_lock=True, quiet=True
     ), f"http://127.0.0.1:{port}/"

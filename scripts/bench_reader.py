@@ -11,19 +11,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from dataclasses import fields, replace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from eval.metrics import normalise, percentile, token_f1
+from rag.reader import Embed, Reading, Weights, read
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from eval.metrics import normalise, percentile, token_f1  # noqa: E402
-from rag.reader import Embed, Reading, Weights, read  # noqa: E402
-
-DATA = Path(os.environ.get("NEWSRAG_SHARED", "/work/shared")) / "datasets"
+DATA = Path(os.environ.get("NEWSRAG_SHARED", ROOT.parent / "shared")) / "datasets"
 SPLITS = {
     "tune": ROOT / "eval/questions/tune.jsonl",
     "test": ROOT / "eval/questions/test.jsonl",

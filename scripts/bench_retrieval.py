@@ -23,15 +23,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from eval.adapters import multihop_cases
+from ingest.pipeline import ingest
+from rag.chain import Pipeline
+from rag.config import Settings
+from rag.retrieval import NewsRetriever
+from rag.store import open_store
 
-from eval.adapters import multihop_cases  # noqa: E402
-from ingest.pipeline import ingest  # noqa: E402
-from rag.chain import Pipeline  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.retrieval import NewsRetriever  # noqa: E402
-from rag.store import open_store  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DATA = ROOT.parent / "shared" / "datasets"
 MODES = ("dense", "lexical", "hybrid")

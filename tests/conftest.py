@@ -63,8 +63,9 @@ def quality(metrics: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in metrics.items() if not k.startswith("latency")}
 
 
-def sample_pipeline(settings: Settings, llm: BaseLLM | None) -> Pipeline:
-    """The bundled sample articles, hashed embeddings and the given (scripted) model."""
+def sample_pipeline(settings: Settings, llm: BaseLLM | None, reader: bool = False) -> Pipeline:
+    """The bundled sample articles, hashed embeddings and the given (scripted) model. The
+    short-answer reader is off unless asked for: most tests here are about the model's path."""
     from ingest.pipeline import ingest
     from rag.chain import Pipeline
     from rag.retrieval import NewsRetriever
@@ -74,7 +75,8 @@ def sample_pipeline(settings: Settings, llm: BaseLLM | None) -> Pipeline:
     store = open_store(settings, "fake")
     ingest([SAMPLE_CORPUS], store, embeddings)
     retriever = NewsRetriever(store=store, embeddings=embeddings)
-    return Pipeline(settings.model_copy(update={"min_relevance": 0.2}), retriever, llm)
+    changes = {"min_relevance": 0.2, "reader": reader}
+    return Pipeline(settings.model_copy(update=changes), retriever, llm)
 
 
 @pytest.fixture

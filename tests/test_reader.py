@@ -171,3 +171,10 @@ def test_gemma_scorer_prefers_the_supported_answer() -> None:
     llrs = scorer.score("Who is the director of Spamhaus?", sentence, ["Steve Linford", "BBC"])
     assert llrs[0] > llrs[1]
     assert scorer.yes_no("Is Steve Linford the director of Spamhaus?", sentence) > 0
+
+
+def test_the_acronym_of_a_name_in_the_question_is_no_answer() -> None:
+    passages = ["Uganda took over the NAM chair from Azerbaijan at the summit in Kampala."]
+    got = read("Which country took over the Non-Aligned Movement chair?", passages, fake_embed)
+    assert got.answer is not None and got.answer.text == "Uganda"
+    assert all(c.text != "NAM" for c in got.candidates)

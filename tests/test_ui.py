@@ -225,3 +225,18 @@ def test_a_zip_bomb_is_refused_whole_and_leaves_nothing(tmp_path: Path) -> None:
     kept, problems = unpack_uploads([str(many)], folder, 1000)
     assert kept == [] and "more than the 5,000 an upload may hold" in problems[0]
     assert [p.name for p in folder.iterdir()] == []
+
+
+def test_the_chat_keeps_its_turns_as_plain_text_for_follow_ups(client: Any) -> None:
+    by_id = {c["id"]: c.get("props", {}).get("elem_id") for c in client.config["components"]}
+    index = next(
+        i for i, d in enumerate(client.config["dependencies"])
+        if any(by_id.get(t[0]) == "question" for t in d.get("targets", []))
+    )  # fmt: skip
+    client.endpoints[index].is_valid = True  # the page's own (private) chat handler
+    _, first, _ = client.predict(NAM, [], "", "", "", fn_index=index)
+    _, second, panel = client.predict(
+        "And until when will it hold it?", first, "", "", "", fn_index=index
+    )
+    assert len(second) == 4 and "world/nam-chair-uganda" in panel
+    assert "Uganda" in str(second[-1]["content"])

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from rag.followup import Turn
 from rag.question import MAX_QUESTION_CHARS
 from ui.auth import Access, BasicAuthMiddleware, read_auth
 from ui.filters import parse_filters
-from ui.render import escape_markdown, plain_turns, render_answer, sources_html
+from ui.render import escape_markdown, render_answer, sources_html
 from ui.session import Preferences, Sessions
 from ui.tabs import PRIVATE, evaluate_tab, gradio_types, library_tab, reveal_for_role, settings_tab
 
@@ -45,49 +46,56 @@ def make_filters(since: str, until: str, source: str | None) -> Any:
 
 
 def answer_stream(
-    sessions: Sessions, prefs: Preferences, question: str, history: list[dict[str, Any]],
+    sessions: Sessions, prefs: Preferences, question: str, turns: Sequence[Turn],
     filters: Any, role: Role = "reader",
 ) -> Response:  # fmt: skip
+    """The pipeline's Response for one question; `turns`: the conversation so far, as plain
+    text (the last three exchanges are used)."""
     pipeline = sessions.pipeline(prefs, role)
-    return pipeline.ask(question[:MAX_QUESTION_CHARS], history=plain_turns(history),
+    return pipeline.ask(question[:MAX_QUESTION_CHARS], history=list(turns)[-6:],
                         filters=filters)  # fmt: skip
 
 
 def chat_handler(gr: Any, sessions: Sessions, access: Access) -> Any:
     def respond(
         question: str, history: list[dict[str, Any]], since: str, until: str, source: str | None,
-        prefs: Preferences, request: Any = None,
-    ) -> Iterator[tuple[str, list[dict[str, Any]], str]]:  # fmt: skip
-        """Stream the draft as it is generated; the verified answer replaces it at the end."""
+        prefs: Preferences, turns: list[Turn], request: Any = None,
+    ) -> Iterator[tuple[str, list[dict[str, Any]], str, list[Turn]]]:  # fmt: skip
+        """Stream the draft as it is generated; the verified answer replaces it at the end.
+        `turns` keeps the conversation as plain text beside the rendered chat (a cleared
+        chat clears it)."""
         history = list(history or [])
+        turns = list(turns or []) if history else []
         if not question or not question.strip():
-            yield "", history, sources_html(None)
+            yield "", history, sources_html(None), turns
             return
         history += [{"role": "user", "content": question[:MAX_QUESTION_CHARS]},
                     {"role": "assistant", "content": "…"}]  # fmt: skip
-        yield "", history, '<div class="sources-empty">Searching the articles…</div>'
+        yield "", history, '<div class="sources-empty">Searching the articles…</div>', turns
         try:
             filters = make_filters(since, until, source)
             draft = ""
             role = access.role(request)
-            response = answer_stream(sessions, prefs, question, history[:-2], filters, role)
+            response = answer_stream(sessions, prefs, question, turns, filters, role)
             for token in response:
                 draft += token
                 history[-1] = {
                     "role": "assistant",
                     "content": escape_markdown(draft.lstrip()) + " …",
                 }
-                yield "", history, gr_skip()
+                yield "", history, gr_skip(), turns
             answer = response.answer()
             history[-1] = {"role": "assistant", "content": render_answer(answer)}
-            yield "", history, sources_html(answer, prefs.show_retrieved)
+            turns += [Turn(role="user", content=answer.question),
+                      Turn(role="assistant", content=answer.answer)]  # fmt: skip
+            yield "", history, sources_html(answer, prefs.show_retrieved), turns
         except Exception as error:  # one failed question must not end the session
             logger.warning("a chat question failed", exc_info=True)
             history[-1] = {
                 "role": "assistant",
                 "content": f"Sorry, that failed: {escape_markdown(str(error))}",
             }
-            yield "", history, sources_html(None)
+            yield "", history, sources_html(None), turns
 
     return gradio_types(respond, request=gr.Request)
 
@@ -169,7 +177,8 @@ def build_app(
 
 
 def chat_tab(gr: Any, sessions: Sessions, prefs: Any, access: Access) -> None:
-    sources_choices = ["", *sessions.base.retriever.store.records.sources()]
+    sources_choices = ["", *sessions.base.store.sources()]
+    turns = gr.State([])  # the conversation as plain text, for follow-up questions
     with gr.Row():
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat")
@@ -186,8 +195,9 @@ def chat_tab(gr: Any, sessions: Sessions, prefs: Any, access: Access) -> None:
             gr.Markdown("**Sources**")
             panel = gr.HTML(sources_html(None), elem_id="sources")
     question.submit(
-        chat_handler(gr, sessions, access), [question, chatbot, since, until, source, prefs],
-        [question, chatbot, panel], concurrency_id="answers", api_visibility=PRIVATE,
+        chat_handler(gr, sessions, access),
+        [question, chatbot, since, until, source, prefs, turns],
+        [question, chatbot, panel, turns], concurrency_id="answers", api_visibility=PRIVATE,
     )  # fmt: skip
 
 

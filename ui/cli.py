@@ -262,7 +262,7 @@ def info(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     payload = {
         "data_dir": str(settings.data_dir),
         "collection": settings.collection,
-        "articles": store.records.count(),
+        "articles": store.article_count(),
         "chunks": store.count_chunks(),
         "embedding_model": settings.embedding,
         "embedding_dim": store.embedding_dim,

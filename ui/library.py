@@ -17,7 +17,7 @@ ARTICLE_SUFFIXES = SUPPORTED_SUFFIXES
 
 
 def article_rows(pipeline: Pipeline, title_contains: str = "") -> list[list[Any]]:
-    records = pipeline.retriever.store.records.listing(title_contains)
+    records = pipeline.store.articles(title_contains)
     return [[r.title, r.published or "", r.source, r.chunks, r.doc_id] for r in records]
 
 
@@ -25,8 +25,8 @@ def delete_article(pipeline: Pipeline, doc_id: str) -> str:
     from ingest.pipeline import IngestReport, remove_articles
 
     doc_id = doc_id.strip()
-    store = pipeline.retriever.store
-    if not doc_id or store.records.get(doc_id) is None:
+    store = pipeline.store
+    if not doc_id or store.article(doc_id) is None:
         return f"No article with doc id '{doc_id}'."
     with store.writing():
         remove_articles(store, [doc_id], IngestReport())
@@ -187,7 +187,7 @@ def add_articles(pipeline: Pipeline, paths: list[Path], problems: list[str]) -> 
 
     try:
         report = ingest(
-            paths, pipeline.retriever.store, pipeline.retriever.embeddings,
+            paths, pipeline.store, pipeline.retriever.embeddings,
             chunk_chars=settings.chunk_chars, max_file_bytes=settings.max_file_bytes,
             progress=True,
         )  # fmt: skip

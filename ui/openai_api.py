@@ -209,6 +209,7 @@ class Handlers:
         return completion(answer, model, answer_id)
 
     def answer(self, body: dict[str, Any]) -> tuple[Answer, str]:
+        from rag.followup import validate_history
         from ui.app import answer_stream
 
         model = str(body.get("model") or MODEL)
@@ -224,7 +225,8 @@ class Handlers:
         except (ValueError, AttributeError) as error:
             raise ApiError(400, str(error), "invalid_request_error") from None
         with self.gate:
-            answer = answer_stream(self.sessions, prefs, question, history, filters).answer()
+            turns = validate_history(history)
+            answer = answer_stream(self.sessions, prefs, question, turns, filters).answer()
         return answer, model
 
     def search(self, request: Request, q: str = "", k: int = 0, since: str = "",

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
 
 from rag.answer import Answer, Source
-from rag.followup import Turn
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
 REFUSAL_HELP = (
@@ -83,16 +81,3 @@ def sources_html(answer: Answer | None, show_retrieved: bool = False) -> str:
         + "</div>"
     )
     return "\n".join(cards)
-
-
-def plain_turns(history: list[dict[str, Any]]) -> list[Turn]:
-    """The chat's messages -> the pipeline's turns (the last three exchanges)."""
-    turns: list[Turn] = []
-    for message in history[-6:]:
-        content = message.get("content")
-        if isinstance(content, list):  # Gradio 6 may hand content as a list of parts
-            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-        if message.get("role") in ("user", "assistant") and isinstance(content, str):
-            text = content.split("\n\n_", 1)[0].replace("\\", "")
-            turns.append(Turn(role=message["role"], content=text))
-    return turns
