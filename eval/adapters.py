@@ -73,13 +73,15 @@ def rgb_cases(path: Path) -> list[EvalCase]:
     for row in read_json_lines(path):
         for noise in RGB_NOISE:
             label = "negatives only" if noise is None else f"noise {noise:g}"
-            cases.append(EvalCase(
-                id=f"rgb-{row['id']}-{label.replace(' ', '-')}",
-                question=row["query"],
-                answers=[] if noise is None else flatten(row["answer"]),
-                type=f"rgb {label}",
-                passages=rgb_passages(row, noise),
-            ))  # fmt: skip
+            cases.append(
+                EvalCase(
+                    id=f"rgb-{row['id']}-{label.replace(' ', '-')}",
+                    question=row["query"],
+                    answers=[] if noise is None else flatten(row["answer"]),
+                    type=f"rgb {label}",
+                    passages=rgb_passages(row, noise),
+                )
+            )
     return cases
 
 
@@ -97,10 +99,17 @@ def multihop_cases(folder: Path, corpus: Path) -> tuple[list[EvalCase], Path]:
     for qid, item in truth.items():
         for fact in item.get("evidence_list", []):
             key = (fact["title"], fact["source"], fact["published_at"])
-            article = articles.setdefault(key, {
-                "id": f"a{len(articles):04d}", "title": fact["title"], "source": fact["source"],
-                "published": fact["published_at"], "url": fact.get("url", ""), "facts": [],
-            })  # fmt: skip
+            article = articles.setdefault(
+                key,
+                {
+                    "id": f"a{len(articles):04d}",
+                    "title": fact["title"],
+                    "source": fact["source"],
+                    "published": fact["published_at"],
+                    "url": fact.get("url", ""),
+                    "facts": [],
+                },
+            )
             if fact["fact"] not in article["facts"]:
                 article["facts"].append(fact["fact"])
             gold.setdefault(str(qid), []).append(f"multihop/{article['id']}")
@@ -110,11 +119,15 @@ def multihop_cases(folder: Path, corpus: Path) -> tuple[list[EvalCase], Path]:
         qid = str(query["id"])
         answer = str(truth.get(qid, {}).get("answer", "")).strip()
         unanswerable = answer.lower().rstrip(".") == MULTIHOP_UNANSWERABLE
-        cases.append(EvalCase(
-            id=f"multihop-{qid}", question=query["question"],
-            answers=[] if unanswerable or not answer else [answer],
-            doc_ids=list(dict.fromkeys(gold.get(qid, []))), type=query.get("question_type", ""),
-        ))  # fmt: skip
+        cases.append(
+            EvalCase(
+                id=f"multihop-{qid}",
+                question=query["question"],
+                answers=[] if unanswerable or not answer else [answer],
+                doc_ids=list(dict.fromkeys(gold.get(qid, []))),
+                type=query.get("question_type", ""),
+            )
+        )
     return cases, corpus
 
 

@@ -65,12 +65,18 @@ def compare(
         tolerance = tolerances.get(metric, tolerances.get("*", DEFAULT_TOLERANCE))
         worse = -delta if higher_is_better else delta
         interval_excludes_zero = high < 0 if higher_is_better else low > 0
-        changes.append(MetricChange(
-            metric, round(sum(b for b, _ in pairs) / len(pairs), 4),
-            round(sum(a for _, a in pairs) / len(pairs), 4), round(delta, 4),
-            round(low, 4), round(high, 4), len(pairs),
-            regressed=worse > tolerance and interval_excludes_zero,
-        ))  # fmt: skip
+        changes.append(
+            MetricChange(
+                metric,
+                round(sum(b for b, _ in pairs) / len(pairs), 4),
+                round(sum(a for _, a in pairs) / len(pairs), 4),
+                round(delta, 4),
+                round(low, 4),
+                round(high, 4),
+                len(pairs),
+                regressed=worse > tolerance and interval_excludes_zero,
+            )
+        )
     flipped = [flip(before[i], after[i]) for i in shared if passed(before[i]) != passed(after[i])]
     unmatched = len(set(before) ^ set(after))
     return Comparison(changes, flipped, unmatched)

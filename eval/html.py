@@ -26,8 +26,10 @@ def family_plot(report: dict[str, Any], names: list[str], title: str) -> str | N
         return None
     means = [report["metrics"][n] for n in shown]
     intervals = [report["intervals_95"].get(n) or [m, m] for n, m in zip(shown, means, strict=True)]
-    errors = [[m - lo for m, (lo, _) in zip(means, intervals, strict=True)],
-              [hi - m for m, (_, hi) in zip(means, intervals, strict=True)]]  # fmt: skip
+    errors = [
+        [m - lo for m, (lo, _) in zip(means, intervals, strict=True)],
+        [hi - m for m, (_, hi) in zip(means, intervals, strict=True)],
+    ]
     figure, axes = plt.subplots(figsize=(5.5, 0.45 * len(shown) + 0.9), dpi=96)
     axes.barh(shown, means, xerr=errors, color="#3b6ea8", ecolor="#222", capsize=3)
     axes.set_xlim(0, 1)

@@ -11,9 +11,17 @@ from eval.runner import QUALITY_METRICS, by_type, summarise, values
 from eval.stats import bootstrap_ci
 
 CSV_COLUMNS = [
-    "id", "type", "question", "gold", "answer", "refused", *QUALITY_METRICS,
-    "latency_s", "retrieved_doc_ids", "failures",
-]  # fmt: skip
+    "id",
+    "type",
+    "question",
+    "gold",
+    "answer",
+    "refused",
+    *QUALITY_METRICS,
+    "latency_s",
+    "retrieved_doc_ids",
+    "failures",
+]
 
 
 def build_report(
@@ -47,12 +55,14 @@ def write_csv(rows: list[dict[str, Any]], folder: Path) -> Path:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({
-                **row,
-                "gold": " | ".join(row["gold"]),
-                "retrieved_doc_ids": " ".join(row["retrieved_doc_ids"]),
-                "failures": "; ".join(row["failures"]),
-            })  # fmt: skip
+            writer.writerow(
+                {
+                    **row,
+                    "gold": " | ".join(row["gold"]),
+                    "retrieved_doc_ids": " ".join(row["retrieved_doc_ids"]),
+                    "failures": "; ".join(row["failures"]),
+                }
+            )
     return path
 
 

@@ -19,10 +19,17 @@ RANKED_DEPTH = 10  # recall@10 and mrr@10 need ten articles, whatever -k the ans
 
 # name -> higher is better; the order is the report's
 QUALITY_METRICS: dict[str, bool] = {
-    "hit@1": True, "hit@5": True, "recall@10": True, "mrr@10": True,
-    "answer_contains": True, "exact_match": True, "token_f1": True,
-    "refusal_rate_unanswerable": True, "false_refusal_rate": False, "grounded_rate": True,
-}  # fmt: skip
+    "hit@1": True,
+    "hit@5": True,
+    "recall@10": True,
+    "mrr@10": True,
+    "answer_contains": True,
+    "exact_match": True,
+    "token_f1": True,
+    "refusal_rate_unanswerable": True,
+    "false_refusal_rate": False,
+    "grounded_rate": True,
+}
 FAMILIES = {
     "retrieval": ["hit@1", "hit@5", "recall@10", "mrr@10"],
     "answers": ["answer_contains", "exact_match", "token_f1"],
@@ -82,15 +89,30 @@ def score_case(case: EvalCase, answer: Answer, retrieved: list[str] | None) -> d
     scores["false_refusal_rate"] = float(answer.refused) if case.answerable else None
     scores["grounded_rate"] = None if answer.refused else float(is_grounded(answer))
     row: dict[str, Any] = {
-        "id": case.id, "type": case.type, "question": case.question, "gold": case.answers,
-        "gold_doc_ids": case.doc_ids, "answer": answer.answer, "refused": answer.refused,
+        "id": case.id,
+        "type": case.type,
+        "question": case.question,
+        "gold": case.answers,
+        "gold_doc_ids": case.doc_ids,
+        "answer": answer.answer,
+        "refused": answer.refused,
         "retrieved_doc_ids": ranked,
-        "cited": [{"n": s.n, "doc_id": s.doc_id, "title": s.title, "published": s.published,
-                   "url": s.url, "evidence": s.evidence}
-                  for s in answer.sources if s.n in answer.cited],
+        "cited": [
+            {
+                "n": s.n,
+                "doc_id": s.doc_id,
+                "title": s.title,
+                "published": s.published,
+                "url": s.url,
+                "evidence": s.evidence,
+            }
+            for s in answer.sources
+            if s.n in answer.cited
+        ],
         **scores,
-        "latency_s": answer.timings.total_s, "first_token_s": answer.timings.first_token_s,
-    }  # fmt: skip
+        "latency_s": answer.timings.total_s,
+        "first_token_s": answer.timings.first_token_s,
+    }
     row["failures"] = failures(row)
     return row
 
@@ -113,9 +135,11 @@ def failures(row: dict[str, Any]) -> list[str]:
 
 
 def evaluate(
-    pipeline: Pipeline, cases: Iterable[EvalCase], k: int | None = None,
+    pipeline: Pipeline,
+    cases: Iterable[EvalCase],
+    k: int | None = None,
     on_case: Callable[[dict[str, Any]], None] | None = None,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     rows = []
     for case in cases:
         rows.append(run_case(pipeline, case, k))

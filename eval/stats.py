@@ -25,9 +25,11 @@ def bootstrap_ci(
 
 
 def paired_bootstrap_ci(
-    before: Sequence[float], after: Sequence[float], level: float = 0.95,
+    before: Sequence[float],
+    after: Sequence[float],
+    level: float = 0.95,
     resamples: int = RESAMPLES,
-) -> tuple[float, float, float] | None:  # fmt: skip
+) -> tuple[float, float, float] | None:
     """Mean of (after - before) over the same cases, and its percentile bootstrap interval.
 
     Pairing matters: two runs on the same questions differ far less than two samples would,

@@ -59,9 +59,11 @@ class Fetcher:
     def __init__(self, cache: KeyValues | None = None, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy()
         self.client = httpx.Client(
-            headers={"User-Agent": USER_AGENT}, follow_redirects=True,
-            max_redirects=self.policy.max_redirects, timeout=self.policy.timeout_s,
-        )  # fmt: skip
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=True,
+            max_redirects=self.policy.max_redirects,
+            timeout=self.policy.timeout_s,
+        )
         self.robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self.last_request: dict[str, float] = {}
         self.lock = threading.Lock()
@@ -90,8 +92,12 @@ class Fetcher:
         self.wait_turn(url)
         deadline = time.monotonic() + self.policy.timeout_s * 2  # slow drip-feeding servers too
         with self.client.stream("GET", url, headers=headers) as response:
-            result = FetchResult(url, str(response.url), response.status_code,
-                                 response.headers.get("content-type", "").lower())  # fmt: skip
+            result = FetchResult(
+                url,
+                str(response.url),
+                response.status_code,
+                response.headers.get("content-type", "").lower(),
+            )
             if response.status_code == 304:
                 result.not_modified = True
                 return result

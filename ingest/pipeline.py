@@ -11,8 +11,8 @@ import hashlib
 import logging
 import stat
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,42 +21,16 @@ from langchain_core.embeddings import Embeddings
 from ingest.chunking import Chunk, chunk_article, embedding_text
 from ingest.clean import UnreadableFile
 from ingest.loaders import Article, load_article_bytes, read_file
+from ingest.report import IngestReport, report_lines
 from rag.passage import chunk_id
 from rag.store import ArticleRecord, NewsStore, lexical_row
 
+__all__ = ["IngestReport", "ingest", "remove_articles", "report_lines"]
 logger = logging.getLogger(__name__)
 
 LOADER_VERSION = "1"  # bump when parsing or chunking changes, so every file is re-read
 # Dataset documentation that sits beside articles; never an article itself.
 NOT_ARTICLES = ("readme", "license", "licence", "copying", "changelog")
-
-
-@dataclass
-class IngestReport:
-    files_seen: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    skipped: list[dict[str, str]] = field(default_factory=list)
-    chunks_written: int = 0
-    chunks_deleted: int = 0
-    seconds: float = 0.0
-    ignored: list[str] = field(default_factory=list)
-    duplicates: list[dict[str, str]] = field(default_factory=list)  # web: kept once
-    summaries: list[str] = field(default_factory=list)  # web: feed summary stood in for the page
-
-    @classmethod
-    def merged(cls, reports: list[IngestReport]) -> IngestReport:
-        """One report for a run over files and URLs together."""
-        merged = cls()
-        for report in reports:
-            for name, value in vars(report).items():
-                setattr(merged, name, getattr(merged, name) + value)
-        return merged
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -65,25 +39,6 @@ class SourceFile:
     root: Path
     doc_id: str
     default_source: str
-
-
-def report_lines(report: dict[str, Any], extra_problems: Sequence[str] = ()) -> list[str]:
-    """The ingest report as text: a summary line, then one line per skipped, duplicate or
-    summary-only item (the CLI prints these; the app shows them as a list)."""
-    skipped = len(report["skipped"]) + len(extra_problems)
-    lines = [
-        f"{report['files_seen']} files: {report['added']} added, {report['updated']} updated, "
-        f"{report['unchanged']} unchanged, {report.get('removed', 0)} removed, {skipped} "
-        f"skipped; {report['chunks_written']} chunks written in {report['seconds']:.1f} s"
-    ]
-    lines += [f"skipped {s['path']}: {s['reason']}" for s in report["skipped"]]
-    lines += [f"skipped {problem}" for problem in extra_problems]
-    lines += [
-        f"duplicate {d['path']}: same story as {d['same_as']}" for d in report.get("duplicates", [])
-    ]
-    lines += [f"{url}: page unavailable, the feed's summary was stored"
-              for url in report.get("summaries", [])]  # fmt: skip
-    return lines
 
 
 def discover(paths: list[Path], report: IngestReport) -> Iterator[SourceFile]:
@@ -197,14 +152,30 @@ def ingest(
     """Ingest files and folders. One bad file is reported in `skipped` and never stops the run.
     Holds the store's writer lock: a second writing process gets StoreBusy."""
     with store.writing():
-        return _ingest(paths, store, embeddings, chunk_chars, max_file_bytes, prune, source,
-                       batch_chunks, progress)  # fmt: skip
+        return _ingest(
+            paths,
+            store,
+            embeddings,
+            chunk_chars,
+            max_file_bytes,
+            prune,
+            source,
+            batch_chunks,
+            progress,
+        )
 
 
 def _ingest(
-    paths: list[Path], store: NewsStore, embeddings: Embeddings, chunk_chars: int,
-    max_file_bytes: int, prune: bool, source: str | None, batch_chunks: int, progress: bool,
-) -> IngestReport:  # fmt: skip
+    paths: list[Path],
+    store: NewsStore,
+    embeddings: Embeddings,
+    chunk_chars: int,
+    max_file_bytes: int,
+    prune: bool,
+    source: str | None,
+    batch_chunks: int,
+    progress: bool,
+) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     ingestor = Ingestor(store, embeddings, chunk_chars)
@@ -284,8 +255,12 @@ def parse_file(raw: bytes, item: SourceFile, source: str | None) -> list[Article
 def not_regular(path: Path, mode: int | None = None) -> str:
     """Why a path that is no regular file is skipped (it is never opened)."""
     mode = path.stat().st_mode if mode is None else mode
-    kinds = [(stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
-             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")]  # fmt: skip
+    kinds = [
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ]
     kind = next((name for test, name in kinds if test(mode)), "not a regular file")
     return f"not a regular file ({kind}); never opened"
 

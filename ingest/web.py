@@ -27,8 +27,9 @@ def canonical(url: str) -> str:
     """No fragment, no tracking parameters: one story, one doc id."""
     parts = urlsplit(url.strip())
     query = [(k, v) for k, v in parse_qsl(parts.query) if not k.lower().startswith("utm_")]
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/",
-                       urlencode(query), ""))  # fmt: skip
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), "")
+    )
 
 
 def kind_of(result: FetchResult) -> str:
@@ -59,8 +60,9 @@ def article_from_page(result: FetchResult) -> Article | None:
     if len(text) < 40:
         return None
     page_url = canonical(meta.get("url") or result.final_url)
-    published = htmldate.find_date(html, url=result.final_url, original_date=True,
-                                   extensive_search=False) or meta.get("date")  # fmt: skip
+    published = htmldate.find_date(
+        html, url=result.final_url, original_date=True, extensive_search=False
+    ) or meta.get("date")
     source = meta.get("sitename") or urlsplit(page_url).netloc
     author = meta.get("author")
     body = f"By {author}.\n\n{text}" if author and author not in text[:200] else text
@@ -82,8 +84,14 @@ def article_from_entry(entry: dict[str, Any], feed_title: str) -> Article | None
     published = entry_date(entry)
     url = canonical(link)
     title = entry.get("title") or url
-    return Article(url, title, published, feed_title or urlsplit(url).netloc, url,
-                   f"(Feed summary only: the page could not be fetched.) {text}")  # fmt: skip
+    return Article(
+        url,
+        title,
+        published,
+        feed_title or urlsplit(url).netloc,
+        url,
+        f"(Feed summary only: the page could not be fetched.) {text}",
+    )
 
 
 def entry_date(entry: dict[str, Any]) -> str | None:

@@ -43,8 +43,10 @@ _NAME_Q = (
     r"group|party|judge|director|minister|president|operator|brand|state|nation)\b|"
     r"^\s*what (is|was|are|were) the names? of\b|^\s*what (is|was|are|were) (\S+ ){1,3}called\b"
 )
-_WANTS = [(kind, re.compile(p, re.I)) for kind, p in (("date", _DATE_Q), ("number", _NUMBER_Q),
-                                                       ("name", _NAME_Q))]  # fmt: skip
+_WANTS = [
+    (kind, re.compile(p, re.I))
+    for kind, p in (("date", _DATE_Q), ("number", _NUMBER_Q), ("name", _NAME_Q))
+]
 
 
 def wanted_type(question: str) -> str | None:

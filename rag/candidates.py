@@ -14,9 +14,19 @@ from dataclasses import dataclass
 # Fine kinds a question can ask for; candidates carry the coarser extraction kinds
 # (name, money, percent, duration, number, date, year).
 ASKED_KINDS = (
-    "person", "org", "place", "name", "money", "percent", "duration", "number", "date", "year",
-    "yesno", "other",
-)  # fmt: skip
+    "person",
+    "org",
+    "place",
+    "name",
+    "money",
+    "percent",
+    "duration",
+    "number",
+    "date",
+    "year",
+    "yesno",
+    "other",
+)
 
 _NUM_WORD = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -43,19 +53,28 @@ _B = r"(?<![\w£$€¥.-])"  # a number starts a word: not the 4 in "Qatargas-4"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (kind, re.compile(p, re.I if kind not in ("date",) else 0))
     for kind, p in (
-        ("date", rf"\b{_DAY}\d{{1,2}}(?:\s?-\s?\d{{1,2}}|\s(?:and|to)\s\d{{1,2}})?\s{_MONTH}"
-                 rf"\b(?:,?\s\d{{4}})?|\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?(?:,\s\d{{4}})?\b|"
-                 rf"\b{_MONTH}\s(?:\d{{4}})\b"),
-        ("money", rf"(?:US\$|\$|£|€|¥)\s?{_NUM}{_SCALE}?\b|"
-                  rf"{_B}{_NUM}{_SCALE}?\s?{_CURRENCY}\b"),
+        (
+            "date",
+            rf"\b{_DAY}\d{{1,2}}(?:\s?-\s?\d{{1,2}}|\s(?:and|to)\s\d{{1,2}})?\s{_MONTH}"
+            rf"\b(?:,?\s\d{{4}})?|\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?(?:,\s\d{{4}})?\b|"
+            rf"\b{_MONTH}\s(?:\d{{4}})\b",
+        ),
+        (
+            "money",
+            rf"(?:US\$|\$|£|€|¥)\s?{_NUM}{_SCALE}?\b|"
+            rf"{_B}{_NUM}{_SCALE}?\s?{_CURRENCY}\b",
+        ),
         ("percent", rf"{_B}{_NUM}\s?(?:%|per\s?cent\b)"),
         ("duration", rf"{_B}{_NUM}(?:\s(?:to|or)\s{_NUM})?(?:-|\s){_TIME_UNIT}\b(?:-old)?"),
         ("year", r"(?<![\w£$€.,-])(?:1[5-9]\d\d|20\d\d)(?:/\d\d)?s?\b(?![,.]?\d)"),
         ("ordinal", rf"{_B}\d+(?:st|nd|rd|th)\b"),
-        ("number", rf"{_B}\d+-\d+\b|{_B}\d[\d,]*(?:\.\d+)?{_SCALE}?"
-                   rf"(?:(?:-|\s){_UNIT}\b)?(?![\w-])|\b{_NUM}{_SCALE}?(?:(?:-|\s){_UNIT}\b)?\b"),
+        (
+            "number",
+            rf"{_B}\d+-\d+\b|{_B}\d[\d,]*(?:\.\d+)?{_SCALE}?"
+            rf"(?:(?:-|\s){_UNIT}\b)?(?![\w-])|\b{_NUM}{_SCALE}?(?:(?:-|\s){_UNIT}\b)?\b",
+        ),
     )
-]  # fmt: skip
+]
 
 _CAP_WORD = r"[A-Z][\w'’&.-]*|[A-Z]{2,}|\d+[A-Za-z]*"
 _NAME = re.compile(
@@ -98,23 +117,39 @@ def asked_kind(question: str, coarse: str | None = None) -> str:
         (r"\b(what|which) year\b", "year"),
         (r"^when\b|\b(what|which) (date|day|weekend|month)\b", "date"),
         (r"\b(which|what) (number|position|place in)\b", "ordinal"),
-        (r"\bhow long\b|\bover what period\b|\bhow many (years|months|weeks|days|hours)\b",
-         "duration"),
-        (r"\b(what|which) (percentage|share|proportion)\b|\bby how much\b|\bwhat rate\b",
-         "percent"),
+        (
+            r"\bhow long\b|\bover what period\b|\bhow many (years|months|weeks|days|hours)\b",
+            "duration",
+        ),
+        (
+            r"\b(what|which) (percentage|share|proportion)\b|\bby how much\b|\bwhat rate\b",
+            "percent",
+        ),
         (r"\bhow much\b|\bat what price\b|\b(what|which) (price|fee|fine|cost)\b", "money"),
-        (r"\bhow (many|old|far|big|large|tall|fast|high)\b|\b(what|which) (range|age|size|"
-         r"number of|distance|score)\b|\baverage (age|number)\b", "number"),
-        (r"^(who|whom|whose)\b|\b(which|what) (\w+ )?(man|woman|person|player|director|judge|"
-         r"actor|actress|singer|minister|strategist|researcher|jeweller|chief|executive|"
-         r"member|referee|coach|manager|lawyer|sprinter|striker|politician|mp|writer|author|"
-         r"designer|officer|constable|boss|founder|spokesman|spokeswoman)s?\b", "person"),
-        (r"^where\b|\b(which|what) (\w+ )?(city|country|town|stadium|village|venue|state|"
-         r"county|region|ground|island|capital|consulate|embassy)\b", "place"),
-        (r"\b(which|what) (\w+ )?(company|firm|organisation|organization|group|club|team|"
-         r"brand|bank|party|channel|network|broadcaster|maker|agency|body|union|"
-         r"retailer|airline|carrier|operator|publisher|studio|label)\b", "org"),
-    )  # fmt: skip
+        (
+            r"\bhow (many|old|far|big|large|tall|fast|high)\b|\b(what|which) (range|age|size|"
+            r"number of|distance|score)\b|\baverage (age|number)\b",
+            "number",
+        ),
+        (
+            r"^(who|whom|whose)\b|\b(which|what) (\w+ )?(man|woman|person|player|director|judge|"
+            r"actor|actress|singer|minister|strategist|researcher|jeweller|chief|executive|"
+            r"member|referee|coach|manager|lawyer|sprinter|striker|politician|mp|writer|author|"
+            r"designer|officer|constable|boss|founder|spokesman|spokeswoman)s?\b",
+            "person",
+        ),
+        (
+            r"^where\b|\b(which|what) (\w+ )?(city|country|town|stadium|village|venue|state|"
+            r"county|region|ground|island|capital|consulate|embassy)\b",
+            "place",
+        ),
+        (
+            r"\b(which|what) (\w+ )?(company|firm|organisation|organization|group|club|team|"
+            r"brand|bank|party|channel|network|broadcaster|maker|agency|body|union|"
+            r"retailer|airline|carrier|operator|publisher|studio|label)\b",
+            "org",
+        ),
+    )
     for pattern, kind in rules:
         if re.search(pattern, q):
             return kind

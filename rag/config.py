@@ -29,9 +29,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Chroma + ingest records")
     chroma_url: str | None = Field(
-        None, description="a Chroma server (http://host:port) instead of the embedded store; "
+        None,
+        description="a Chroma server (http://host:port) instead of the embedded store; "
         "the article records and lexical index stay in data_dir",
-    )  # fmt: skip
+    )
     collection: str = Field("news", description="Chroma collection name (3-512 of [a-zA-Z0-9._-])")
     embedding: str = Field(
         "bundled:all-MiniLM-L6-v2",
@@ -69,9 +70,10 @@ class Settings(BaseSettings):
     )
     openai_timeout_s: float = Field(60.0, description="per request to the LLM server")
     judge: str | None = Field(
-        None, description="optional LLM judge for `newsrag eval`: 'openai:MODEL' (judged scores "
+        None,
+        description="optional LLM judge for `newsrag eval`: 'openai:MODEL' (judged scores "
         "are reported apart from the deterministic ones)",
-    )  # fmt: skip
+    )
     judge_base_url: str | None = Field(None, description="judge server; default: openai_base_url")
     retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field(
         "hybrid", description="dense + lexical (BM25) fused with RRF, or either alone"
@@ -95,17 +97,21 @@ class Settings(BaseSettings):
     # from 0.647 to 0.706 (3 cases gained, 1 lost); latency p50 1.39 -> 1.64 s, p95 2.54 ->
     # 3.04 s. Applied to the top article only: doing it for both passages gained nothing more.
     best_chunk: bool = Field(
-        True, description="show the model the top article's chunk that best answers the "
+        True,
+        description="show the model the top article's chunk that best answers the "
         "question (by its best sentence), not only the chunk that matched the search",
-    )  # fmt: skip
+    )
     reader: bool = Field(
-        True, description="answer with the short span the reader finds (rag/read.py) when its "
+        True,
+        description="answer with the short span the reader finds (rag/read.py) when its "
         "pick is clear, before any model writes",
-    )  # fmt: skip
+    )
     reader_margin: float = Field(
-        0.0, ge=0.0, description="how far the reader's pick must lead the next candidate "
+        0.0,
+        ge=0.0,
+        description="how far the reader's pick must lead the next candidate "
         "(calibrated on eval/questions/tune.jsonl with scripts/tune_reader.py)",
-    )  # fmt: skip
+    )
     neighbour_chunks: int = Field(
         0, ge=0, le=3, description="chunks on each side of a passage added for the model"
     )
@@ -113,10 +119,12 @@ class Settings(BaseSettings):
     # first token from 1.02 s to 0.55 s but answer_contains fell from 0.65 to 0.59 and false
     # refusals rose from 0.03 to 0.09; 600 characters and 3-4 focused passages did no better.
     passage_chars: int = Field(
-        0, ge=0, le=4000,
+        0,
+        ge=0,
+        le=4000,
         description="0: the model sees whole chunks; N: the window of about N characters "
         "around each chunk's best evidence sentence",
-    )  # fmt: skip
+    )
     min_relevance: float = Field(
         0.30,
         description="cosine similarity of the best passage below which newsrag refuses "

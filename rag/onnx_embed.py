@@ -29,8 +29,9 @@ def export_onnx(model_dir: str, target: Path) -> Path:
 
     model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-    sample = tokenizer(["a short text", "and a somewhat longer one"], padding=True,
-                       return_tensors="pt")  # fmt: skip
+    sample = tokenizer(
+        ["a short text", "and a somewhat longer one"], padding=True, return_tensors="pt"
+    )
 
     class LastHiddenState(torch.nn.Module):
         def __init__(self) -> None:
@@ -38,19 +39,24 @@ def export_onnx(model_dir: str, target: Path) -> Path:
             self.bert = model
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                             token_type_ids=token_type_ids).last_hidden_state  # fmt: skip
+            return self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     names = ["input_ids", "attention_mask", "token_type_ids"]
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     with torch.no_grad():
         torch.onnx.export(
-            LastHiddenState(), tuple(sample[n] for n in names), str(partial),
-            input_names=names, output_names=["last_hidden_state"], opset_version=17,
+            LastHiddenState(),
+            tuple(sample[n] for n in names),
+            str(partial),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            opset_version=17,
             dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
             dynamo=False,
-        )  # fmt: skip
+        )
     os.replace(partial, target)
     return target
 

@@ -26,8 +26,9 @@ SPAN_KINDS = frozenset(
 
 def read_context(question: Question, context: list[Passage], embed: Embed | None) -> Reading:
     history = question.search_query.removesuffix(question.text).strip()
-    return read(question.text, [p.text for p in context], embed, context=history,
-                asked=question.asked)  # fmt: skip
+    return read(
+        question.text, [p.text for p in context], embed, context=history, asked=question.asked
+    )
 
 
 def is_clear(reading: Reading, min_margin: float) -> bool:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from rag.candidates import WORD, Span, asked_kind, content_stems, extract, kind_fit, stem
+from rag.reader_signals import features
 from rag.text import split_sentences
 
 Embed = Callable[[list[str]], list[list[float]]]
@@ -120,9 +121,13 @@ def _overlap(sentence: str, question_stems: set[str], context_stems: set[str]) -
 
 
 def rank_sentences(
-    question: str, passages: Sequence[str], embed: Embed | None, context: str = "",
-    weights: Weights = Weights(), asked: str | None = None,
-) -> list[Evidence]:  # fmt: skip
+    question: str,
+    passages: Sequence[str],
+    embed: Embed | None,
+    context: str = "",
+    weights: Weights = Weights(),
+    asked: str | None = None,
+) -> list[Evidence]:
     """Every sentence of the passages, best first."""
     pairs = sentences_of(passages)
     if not pairs:
@@ -185,10 +190,14 @@ def proximity(sentence: str, span: Span, question_stems: set[str]) -> float:
 
 
 def rank_candidates(
-    question: str, sentences: Sequence[Evidence], context: str = "",
-    scorer: CandidateScorer | None = None, weights: Weights = Weights(),
-    common: frozenset[str] = frozenset(), asked: str | None = None,
-) -> list[Candidate]:  # fmt: skip
+    question: str,
+    sentences: Sequence[Evidence],
+    context: str = "",
+    scorer: CandidateScorer | None = None,
+    weights: Weights = Weights(),
+    common: frozenset[str] = frozenset(),
+    asked: str | None = None,
+) -> list[Candidate]:
     """Candidates from the best sentences, best first, one entry per distinct text."""
     asked, asked_words = asked or asked_kind(question), _words(f"{question} {context}")
     q_stems = content_stems(question) | content_stems(context)
@@ -213,9 +222,12 @@ def rank_candidates(
 
 
 def rescore(
-    question: str, sentences: Sequence[Evidence], ranked: list[Candidate],
-    scorer: CandidateScorer, weights: Weights,
-) -> list[Candidate]:  # fmt: skip
+    question: str,
+    sentences: Sequence[Evidence],
+    ranked: list[Candidate],
+    scorer: CandidateScorer,
+    weights: Weights,
+) -> list[Candidate]:
     """Add the scorer's calibrated gain to the top few candidates; the best sentences go in
     as one passage, so the model reads one prefix per question."""
     head, tail = ranked[: weights.scored], ranked[weights.scored :]
@@ -242,31 +254,6 @@ def decide_yes_no(
         odds = -1.0 if _NEGATION.search(evidence.text) else 1.0
     said = "yes" if odds >= 0 else "no"
     return Candidate(said, "yesno", evidence.text, evidence.passage, evidence.score, 1.0), odds
-
-
-def features(
-    sentences: Sequence[Evidence], candidates: Sequence[Candidate], question: str
-) -> dict[str, float]:
-    """Numbers for a refusal gate; all present whatever the outcome."""
-    top = sentences[0] if sentences else None
-    first = candidates[0] if candidates else None
-    second = candidates[1] if len(candidates) > 1 else None
-    answer_sentence = next((s for s in sentences if first and s.text == first.sentence), None)
-    return {
-        "sent_score": top.score if top else 0.0,
-        "sent_cosine": top.cosine if top else 0.0,
-        "sent_overlap": top.overlap if top else 0.0,
-        "answer_sent_overlap": answer_sentence.overlap if answer_sentence else 0.0,
-        "answer_sent_cosine": answer_sentence.cosine if answer_sentence else 0.0,
-        "cand_score": first.score if first else 0.0,
-        "margin": (first.score - second.score) if first and second else 1.0 if first else 0.0,
-        "kind_fit": first.fit if first else 0.0,
-        "in_question": first.in_question if first else 1.0,
-        "llr": first.llr if first else 0.0,
-        "llr_margin": (first.llr - second.llr) if first and second else 0.0,
-        "n_candidates": float(len(candidates)),
-        "n_fitting": float(sum(c.fit >= 1.0 for c in candidates)),
-    }
 
 
 def read(

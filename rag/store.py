@@ -42,9 +42,13 @@ class NewsStore:
     """The chunk collection (Chroma, cosine) plus the article records."""
 
     def __init__(
-        self, collection: Any, records: ArticleRecords, max_batch: int, data_dir: Path,
+        self,
+        collection: Any,
+        records: ArticleRecords,
+        max_batch: int,
+        data_dir: Path,
         reopen: Callable[[], Any] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.collection = collection
         self.records = records
         self.max_batch = max_batch
@@ -217,9 +221,11 @@ def chroma_client(settings: Settings) -> Any:
         )
     try:
         return chromadb.HttpClient(
-            host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https", settings=quiet,
-        )  # fmt: skip
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=quiet,
+        )
     except Exception as error:  # chromadb raises plain ValueError/ConnectionError variants
         logger.debug("Chroma HttpClient failed", exc_info=True)
         raise StoreError(
@@ -258,8 +264,11 @@ def open_store(settings: Settings, embedding_name: str) -> NewsStore:
         return chroma_client(settings).get_collection(settings.collection)
 
     store = NewsStore(
-        collection, records, client.get_max_batch_size(), settings.data_dir,
+        collection,
+        records,
+        client.get_max_batch_size(),
+        settings.data_dir,
         reopen=None if settings.chroma_url else reopen,
-    )  # fmt: skip
+    )
     store.backfill_lexical_index()
     return store

@@ -34,9 +34,12 @@ class TimeScope:
     def as_dict(self) -> dict[str, object]:
         """For the answer: what the question named and how it was used (a boost)."""
         return {
-            "phrase": self.phrase, "since": self.since, "until": self.until,
-            "latest": self.latest, "applied": "boost",
-        }  # fmt: skip
+            "phrase": self.phrase,
+            "since": self.since,
+            "until": self.until,
+            "latest": self.latest,
+            "applied": "boost",
+        }
 
     def contains(self, published: str | None) -> bool | None:
         """None for an undated article: it can be neither in nor out of scope."""

@@ -83,7 +83,7 @@ def bench_dev(pipeline: Pipeline) -> dict[str, float]:
         "latency p95 s": percentile(latencies, 0.95),
         "first token p50 s": statistics.median(first) if first else float("nan"),
         "first token p95 s": percentile(first, 0.95) if first else float("nan"),
-    }  # fmt: skip
+    }
 
 
 def print_table(title: str, results: dict[str, dict[str, float]]) -> None:

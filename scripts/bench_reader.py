@@ -86,8 +86,10 @@ def make_embed(cache: bool) -> Embed:
 
 def parse_weights(pairs: list[str]) -> Weights:
     types = {f.name: f.type for f in fields(Weights)}
-    changes = {k: (int(v) if types[k] in ("int", int) else float(v))
-               for k, v in (p.split("=", 1) for p in pairs)}  # fmt: skip
+    changes = {
+        k: (int(v) if types[k] in ("int", int) else float(v))
+        for k, v in (p.split("=", 1) for p in pairs)
+    }
     return replace(Weights(), **changes)
 
 
@@ -109,9 +111,15 @@ def run_mode(
         reading = read(case["question"], texts, embed, scorer, context_of(case), weights)  # type: ignore[arg-type]
         times.append(time.perf_counter() - start)
         got = reading.answer.text if reading.answer else ""
-        DUMP.append({"id": case["id"], "scorer": scorer is not None, "answer": got,
-                     "correct": has(got, case["answers"]) if case["answers"] else None,
-                     "features": reading.features})  # fmt: skip
+        DUMP.append(
+            {
+                "id": case["id"],
+                "scorer": scorer is not None,
+                "answer": got,
+                "correct": has(got, case["answers"]) if case["answers"] else None,
+                "features": reading.features,
+            }
+        )
         if not case["answers"]:
             unanswerable.append((case, reading))
             continue
@@ -120,8 +128,10 @@ def run_mode(
         if verbose and not r["top1_contains"]:
             got = reading.answer.text if reading.answer else None
             cands = [c.text for c in reading.candidates[:5]]
-            print(f"  MISS {case['id']} [{reading.asked}] {case['question'][:80]}\n"
-                  f"       gold={case['answers'][:2]} got={got!r} cands={cands}")  # fmt: skip
+            print(
+                f"  MISS {case['id']} [{reading.asked}] {case['question'][:80]}\n"
+                f"       gold={case['answers'][:2]} got={got!r} cands={cands}"
+            )
     return rows, times, unanswerable
 
 
@@ -134,9 +144,14 @@ def report(label: str, rows: list[dict], times: list[float], unanswerable: list)
     p50, p95 = percentile(times, 0.5) or 0.0, percentile(times, 0.95) or 0.0
     print("| " + " | ".join(f"{m:.3f}" for m in means) + f" | {p50:.3f} | {p95:.3f} |")
     types = sorted({r["type"] for r in rows})
-    print("top1_contains by type: " + ", ".join(
-        f"{t} {sum(r['top1_contains'] for r in rows if r['type'] == t)}/"
-        f"{sum(r['type'] == t for r in rows)}" for t in types))  # fmt: skip
+    print(
+        "top1_contains by type: "
+        + ", ".join(
+            f"{t} {sum(r['top1_contains'] for r in rows if r['type'] == t)}/"
+            f"{sum(r['type'] == t for r in rows)}"
+            for t in types
+        )
+    )
     feats = ["cand_score", "margin", "kind_fit", "in_question", "answer_sent_overlap", "llr"]
     print("unanswerable features: " + " ".join(feats))
     for case, reading in unanswerable:

@@ -112,10 +112,14 @@ def evaluate(pipeline: Pipeline, cases: list[Case], mode: str) -> dict[str, floa
         all10 += gold <= set(ranked)
     n = len(cases)
     return {
-        "hit@1": hit1 / n, "hit@5": hit5 / n, "mrr@10": mrr / n, "recall@10": recall / n,
-        "all@10": all10 / n, "p50_ms": 1000 * statistics.median(latencies),
+        "hit@1": hit1 / n,
+        "hit@5": hit5 / n,
+        "mrr@10": mrr / n,
+        "recall@10": recall / n,
+        "all@10": all10 / n,
+        "p50_ms": 1000 * statistics.median(latencies),
         "p95_ms": 1000 * percentile(latencies, 0.95),
-    }  # fmt: skip
+    }
 
 
 def print_table(name: str, n: int, results: dict[str, dict[str, float]]) -> None:
@@ -132,10 +136,13 @@ def relevance_spread(pipeline: Pipeline) -> None:
     """Best-passage cosine for answerable vs unanswerable dev cases and off-topic questions."""
     rows = [json.loads(line) for line in (DATA / "qa" / "dev.jsonl").read_text().splitlines()]
     off_topic = [
-        "Who won the 2030 World Cup?", "What is the capital of the Mars colony?",
-        "How do I bake sourdough bread?", "Which team won the 2031 Super Bowl?",
-        "What is the boiling point of mercury?", "Who wrote the Harry Potter books?",
-    ]  # fmt: skip
+        "Who won the 2030 World Cup?",
+        "What is the capital of the Mars colony?",
+        "How do I bake sourdough bread?",
+        "Which team won the 2031 Super Bowl?",
+        "What is the boiling point of mercury?",
+        "Who wrote the Harry Potter books?",
+    ]
     groups: dict[str, list[float]] = {"answerable": [], "unanswerable (near miss)": []}
     for r in rows:
         found = pipeline.retrieve(pipeline.question(r["question"], r["history"]), k=3)

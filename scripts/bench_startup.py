@@ -36,8 +36,11 @@ def cold_ask(data_dir: Path, runtime: str) -> tuple[float, int]:
     started = time.perf_counter()
     result = subprocess.run(
         ["/usr/bin/time", "-f", "%M", NEWSRAG, "ask", QUESTION, "--data-dir", str(data_dir)],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     elapsed = time.perf_counter() - started
     return elapsed, int(result.stderr.strip().splitlines()[-1])
 
@@ -52,8 +55,9 @@ def serve_peak(data_dir: Path, questions: int) -> tuple[float, int]:
     started = time.perf_counter()
     process = subprocess.Popen(
         [NEWSRAG, "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         while True:
@@ -81,8 +85,18 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
-        subprocess.run([NEWSRAG, "ingest", str(ROOT / "rag" / "sample_corpus"), "--data-dir",
-                        str(data_dir), "--json"], check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                NEWSRAG,
+                "ingest",
+                str(ROOT / "rag" / "sample_corpus"),
+                "--data-dir",
+                str(data_dir),
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+        )
         print("| measure | runtime | median | all runs |\n| --- | --- | --- | --- |")
         for runtime in ("onnx", "torch"):
             runs = [cold_ask(data_dir, runtime) for _ in range(args.runs)]

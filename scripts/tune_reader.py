@@ -37,8 +37,15 @@ def case_rows(data_dir: Path, dataset: Path, llm: str | None) -> list[dict[str, 
         state = response.state
         reading = read_context(state.question, state.context, embed) if state.context else None
         span = reading.answer.text if reading and reading.answer else ""
-        rows.append({"case": case, "old": answer.answer, "old_refused": answer.refused,
-                     "reading": reading, "span": span})  # fmt: skip
+        rows.append(
+            {
+                "case": case,
+                "old": answer.answer,
+                "old_refused": answer.refused,
+                "reading": reading,
+                "span": span,
+            }
+        )
         print(f"{case.id}: old={answer.answer[:60]!r} span={span!r}", flush=True)
     return rows
 
@@ -55,8 +62,12 @@ def score(rows: list[dict[str, Any]], margin: float) -> dict[str, float]:
             f1s.append(0.0 if refused else token_f1(text, case.answers))
         elif not refused:
             answered_unanswerable += 1
-    return {"answer_contains": statistics.mean(contains), "token_f1": statistics.mean(f1s),
-            "answered_unanswerable": answered_unanswerable, "from_reader": from_reader}  # fmt: skip
+    return {
+        "answer_contains": statistics.mean(contains),
+        "token_f1": statistics.mean(f1s),
+        "answered_unanswerable": answered_unanswerable,
+        "from_reader": from_reader,
+    }
 
 
 def main() -> None:
@@ -72,8 +83,10 @@ def main() -> None:
     for margin in THRESHOLDS:
         s = score(rows, margin)
         label = "off" if margin >= 99 else f"{margin:.2f}"
-        print(f"| {label} | {s['answer_contains']:.3f} | {s['token_f1']:.3f} | "
-              f"{s['answered_unanswerable']} | {s['from_reader']} |")  # fmt: skip
+        print(
+            f"| {label} | {s['answer_contains']:.3f} | {s['token_f1']:.3f} | "
+            f"{s['answered_unanswerable']} | {s['from_reader']} |"
+        )
     gate_table(rows)
 
 

@@ -16,9 +16,14 @@ SCREENSHOTS = ROOT / "test-output" / "screenshots"
 # No background traffic: this machine reaches no outside hosts, and a page that needs the
 # network must fail the test rather than wait for it.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str:

@@ -100,8 +100,16 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
     chroma = Path(sys.executable).with_name("chroma")
-    command = [str(chroma), "run", "--path", str(folder / "db"), "--host", "127.0.0.1",
-               "--port", str(port)]  # fmt: skip
+    command = [
+        str(chroma),
+        "run",
+        "--path",
+        str(folder / "db"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     url = f"http://127.0.0.1:{port}"
     with running(command, f"{url}/api/v2/heartbeat", folder / "server.log"):
         yield url
@@ -185,10 +193,22 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     port = free_port()
     command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", bundled_gemma_path(),
-        "--model_alias", "gemma-270m", "--host", "127.0.0.1", "--port", str(port),
-        "--n_ctx", "2048", "--n_threads", "2",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        bundled_gemma_path(),
+        "--model_alias",
+        "gemma-270m",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--n_threads",
+        "2",
+    ]
     url = f"http://127.0.0.1:{port}/v1"
     with running(command, f"{url}/models", tmp_path_factory.mktemp("server") / "server.log"):
         yield url

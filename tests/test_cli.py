@@ -36,9 +36,16 @@ def test_ingest_ask_search_info_json_contract(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
     report = run("ingest", str(SAMPLE_CORPUS), "--json", "--data-dir", data)
     assert set(report) >= {
-        "files_seen", "added", "updated", "unchanged", "removed", "skipped",
-        "chunks_written", "chunks_deleted", "seconds",
-    }  # fmt: skip
+        "files_seen",
+        "added",
+        "updated",
+        "unchanged",
+        "removed",
+        "skipped",
+        "chunks_written",
+        "chunks_deleted",
+        "seconds",
+    }
     assert report["added"] >= 10 and report["skipped"] == []
 
     answer = run(
@@ -125,7 +132,10 @@ def test_chroma_server_option_reaches_every_command(tmp_path: Path, chroma_serve
     result = runner.invoke(app, args, env={"NEWSRAG_COLLECTION": "cli-server-check"})
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["chunks"] == 0
-    down = runner.invoke(app, ["--chroma-url", "http://127.0.0.1:9", "info", "--data-dir",
-                               str(tmp_path)], env={"NEWSRAG_CHROMA_URL": ""})  # fmt: skip
+    down = runner.invoke(
+        app,
+        ["--chroma-url", "http://127.0.0.1:9", "info", "--data-dir", str(tmp_path)],
+        env={"NEWSRAG_CHROMA_URL": ""},
+    )
     assert down.exit_code == 2 and "Chroma server at http://127.0.0.1:9" in down.output
     assert "Traceback" not in down.output

@@ -41,10 +41,13 @@ def test_nam_question_is_answered_with_uganda_citing_the_sample_article(sample_p
     [
         ("Which country became NATO's 32nd member?", "Sweden", "world/sweden-nato"),
         ("Who won the Euro 2024 final?", "Spain", "sport/euro-2024-final"),
-        ("How many Windows devices did the CrowdStrike update affect?", "8.5 million",
-         "business/crowdstrike-outage"),
+        (
+            "How many Windows devices did the CrowdStrike update affect?",
+            "8.5 million",
+            "business/crowdstrike-outage",
+        ),
     ],
-)  # fmt: skip
+)
 def test_sample_questions_cite_the_right_article(
     sample_pipeline, question: str, expected: str, doc_id: str
 ) -> None:

@@ -24,10 +24,19 @@ from tests.conftest import SAMPLE_QUESTIONS, quality, sample_pipeline, write
 from ui.cli import app
 
 FORMAT_METRICS = {
-    "hit@1", "hit@5", "recall@10", "mrr@10", "answer_contains", "exact_match", "token_f1",
-    "refusal_rate_unanswerable", "false_refusal_rate", "grounded_rate", "latency_p50_s",
+    "hit@1",
+    "hit@5",
+    "recall@10",
+    "mrr@10",
+    "answer_contains",
+    "exact_match",
+    "token_f1",
+    "refusal_rate_unanswerable",
+    "false_refusal_rate",
+    "grounded_rate",
+    "latency_p50_s",
     "latency_p95_s",
-}  # fmt: skip
+}
 
 
 @pytest.fixture
@@ -53,8 +62,17 @@ def test_eval_writes_the_three_files_in_the_shared_format(
         assert value is None or 0.0 <= value <= 1.0, name
     assert report["metrics"]["hit@5"] > 0.8  # the sample questions are easy to find
     first = report["cases"][0]
-    for key in ("id", "answer", "refused", "retrieved_doc_ids", "answer_contains", "token_f1",
-                "latency_s", "failures", "cited"):  # fmt: skip
+    for key in (
+        "id",
+        "answer",
+        "refused",
+        "retrieved_doc_ids",
+        "answer_contains",
+        "token_f1",
+        "latency_s",
+        "failures",
+        "cited",
+    ):
         assert key in first
     unanswerable = [c for c in report["cases"] if not c["gold"]]
     assert unanswerable and all(c["answer_contains"] is None for c in unanswerable)
@@ -72,10 +90,14 @@ def test_two_runs_give_identical_scores(pipeline: Pipeline, tmp_path: Path) -> N
     second = evaluate_to(pipeline, tmp_path / "b").report
     assert quality(first["metrics"]) == quality(second["metrics"])
     assert first["intervals_95"] == second["intervals_95"]
-    strip = [{k: v for k, v in c.items() if k not in ("latency_s", "first_token_s")}
-             for c in first["cases"]]  # fmt: skip
-    assert strip == [{k: v for k, v in c.items() if k not in ("latency_s", "first_token_s")}
-                     for c in second["cases"]]  # fmt: skip
+    strip = [
+        {k: v for k, v in c.items() if k not in ("latency_s", "first_token_s")}
+        for c in first["cases"]
+    ]
+    assert strip == [
+        {k: v for k, v in c.items() if k not in ("latency_s", "first_token_s")}
+        for c in second["cases"]
+    ]
 
 
 def test_metrics_no_case_can_score_are_null(pipeline: Pipeline, tmp_path: Path) -> None:
@@ -88,12 +110,22 @@ def test_metrics_no_case_can_score_are_null(pipeline: Pipeline, tmp_path: Path) 
 
 
 def test_follow_up_cases_are_asked_with_their_history(pipeline: Pipeline, tmp_path: Path) -> None:
-    followup = write(tmp_path / "f.jsonl", json.dumps({
-        "id": "f1", "question": "And who did it take over from?", "answers": ["Azerbaijan"],
-        "doc_ids": ["world/nam-chair-uganda"], "type": "followup",
-        "history": [{"role": "user", "content": "Who took over the Non-Aligned Movement chair?"},
-                    {"role": "assistant", "content": "Uganda took over the chair [1]."}],
-    }))  # fmt: skip
+    followup = write(
+        tmp_path / "f.jsonl",
+        json.dumps(
+            {
+                "id": "f1",
+                "question": "And who did it take over from?",
+                "answers": ["Azerbaijan"],
+                "doc_ids": ["world/nam-chair-uganda"],
+                "type": "followup",
+                "history": [
+                    {"role": "user", "content": "Who took over the Non-Aligned Movement chair?"},
+                    {"role": "assistant", "content": "Uganda took over the chair [1]."},
+                ],
+            }
+        ),
+    )
     case = evaluate_to(pipeline, tmp_path / "out", followup).report["cases"][0]
     assert case["retrieved_doc_ids"][0] == "world/nam-chair-uganda"
 
@@ -103,12 +135,14 @@ def test_follow_up_cases_are_asked_with_their_history(pipeline: Pipeline, tmp_pa
     [
         ('{"id": "a", "question": "Q?"}\nnot json\n', r"x\.jsonl:2: not a valid case"),
         ('{"id": "a", "question": ""}\n', r"x\.jsonl:1: not a valid case"),
-        ('{"id": "a", "question": "Q?", "history": [{"role": "bot", "content": "x"}]}\n',
-         r"x\.jsonl:1: .*role 'user' or 'assistant'"),
+        (
+            '{"id": "a", "question": "Q?", "history": [{"role": "bot", "content": "x"}]}\n',
+            r"x\.jsonl:1: .*role 'user' or 'assistant'",
+        ),
         ('{"id": "a", "question": "Q?"}\n{"id": "a", "question": "R?"}\n', "appears twice"),
         ("\n", "holds no cases"),
     ],
-)  # fmt: skip
+)
 def test_bad_question_sets_are_named_precisely(tmp_path: Path, content: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         read_cases(write(tmp_path / "x.jsonl", content))
@@ -116,9 +150,19 @@ def test_bad_question_sets_are_named_precisely(tmp_path: Path, content: str, mes
 
 def test_eval_command_reports_a_bad_dataset_without_a_traceback(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["eval", "--dataset", str(tmp_path / "missing.jsonl"), "--llm", "none",
-              "--data-dir", str(tmp_path / "d"), "--out", str(tmp_path / "o")],
-    )  # fmt: skip
+        app,
+        [
+            "eval",
+            "--dataset",
+            str(tmp_path / "missing.jsonl"),
+            "--llm",
+            "none",
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert (
         result.exit_code == 2
         and "cannot read" in result.output
@@ -128,13 +172,24 @@ def test_eval_command_reports_a_bad_dataset_without_a_traceback(tmp_path: Path) 
 
 def hand_made_case(case_id: str, contains: float, refused: bool = False) -> dict[str, Any]:
     return {
-        "id": case_id, "question": f"question {case_id}", "gold": ["x"], "answer": "a",
-        "refused": refused, "hit@1": 1.0, "hit@5": 1.0, "recall@10": 1.0, "mrr@10": 1.0,
-        "answer_contains": contains, "exact_match": 0.0, "token_f1": contains,
-        "refusal_rate_unanswerable": None, "false_refusal_rate": float(refused),
-        "grounded_rate": None if refused else 1.0, "latency_s": 1.0,
+        "id": case_id,
+        "question": f"question {case_id}",
+        "gold": ["x"],
+        "answer": "a",
+        "refused": refused,
+        "hit@1": 1.0,
+        "hit@5": 1.0,
+        "recall@10": 1.0,
+        "mrr@10": 1.0,
+        "answer_contains": contains,
+        "exact_match": 0.0,
+        "token_f1": contains,
+        "refusal_rate_unanswerable": None,
+        "false_refusal_rate": float(refused),
+        "grounded_rate": None if refused else 1.0,
+        "latency_s": 1.0,
         "failures": [] if contains else ["answer lacks the gold answer"],
-    }  # fmt: skip
+    }
 
 
 def hand_made_report(folder: Path, contains: list[float]) -> Path:
@@ -189,8 +244,9 @@ def test_eval_with_a_baseline_folder_records_the_comparison(
     pipeline: Pipeline, tmp_path: Path
 ) -> None:
     evaluate_to(pipeline, tmp_path / "base")
-    request = EvalRequest(str(SAMPLE_QUESTIONS), tmp_path / "new", baseline=tmp_path / "base",
-                          progress=False)  # fmt: skip
+    request = EvalRequest(
+        str(SAMPLE_QUESTIONS), tmp_path / "new", baseline=tmp_path / "base", progress=False
+    )
     outcome = run_evaluation(request, pipeline)
     assert outcome.comparison is not None and outcome.comparison.regressions == []
     saved = json.loads((tmp_path / "new" / "report.json").read_text())
@@ -199,11 +255,15 @@ def test_eval_with_a_baseline_folder_records_the_comparison(
 
 
 RGB_ROW = {
-    "id": 7, "query": "Who won the 2022 Nobel Prize in Literature?", "answer": [["Annie Ernaux"]],
-    "positive": ["Annie Ernaux won the 2022 Nobel Prize in Literature.", "Ernaux, a French writer,"
-                 " won the 2022 Nobel Prize in Literature."],
+    "id": 7,
+    "query": "Who won the 2022 Nobel Prize in Literature?",
+    "answer": [["Annie Ernaux"]],
+    "positive": [
+        "Annie Ernaux won the 2022 Nobel Prize in Literature.",
+        "Ernaux, a French writer, won the 2022 Nobel Prize in Literature.",
+    ],
     "negative": [f"Unrelated passage number {n} about gardening." for n in range(6)],
-}  # fmt: skip
+}
 
 
 def test_rgb_adapter_builds_every_noise_setting(tmp_path: Path) -> None:
@@ -215,8 +275,9 @@ def test_rgb_adapter_builds_every_noise_setting(tmp_path: Path) -> None:
     noisy = by_type["rgb noise 0.8"].passages or []
     assert len(noisy) == 5 and sum("Ernaux" in p for p in noisy) == 1
     negatives_only = by_type["rgb negatives only"]
-    assert negatives_only.answers == [] and not any("Ernaux" in p for p in negatives_only.passages
-                                                    or [])  # fmt: skip
+    assert negatives_only.answers == [] and not any(
+        "Ernaux" in p for p in negatives_only.passages or []
+    )
     assert cases == rgb_cases(tmp_path / "rgb.json")  # the same shuffle every run
 
 
@@ -231,19 +292,38 @@ def test_rgb_cases_are_answered_from_their_passages_alone(
 
 
 def multihop_folder(folder: Path) -> Path:
-    fact = {"title": "Chip maker posts record quarter", "source": "Tech Daily",
-            "published_at": "2023-10-02T10:00:00+00:00", "url": "https://t.example/chips",
-            "author": "A", "category": "technology"}  # fmt: skip
+    fact = {
+        "title": "Chip maker posts record quarter",
+        "source": "Tech Daily",
+        "published_at": "2023-10-02T10:00:00+00:00",
+        "url": "https://t.example/chips",
+        "author": "A",
+        "category": "technology",
+    }
     truth = {
-        "0": {"answer": "Nvidia", "evidence_list": [
-            {**fact, "fact": "Nvidia reported record data-centre revenue of $14.5bn."},
-            {**fact, "fact": "Its shares rose 6% after the results."}]},
+        "0": {
+            "answer": "Nvidia",
+            "evidence_list": [
+                {**fact, "fact": "Nvidia reported record data-centre revenue of $14.5bn."},
+                {**fact, "fact": "Its shares rose 6% after the results."},
+            ],
+        },
         "1": {"answer": "Insufficient information.", "evidence_list": []},
-    }  # fmt: skip
-    queries = {"queries": [{"id": "0", "question": "Which chip maker reported record data-centre "
-                            "revenue of $14.5bn?", "question_type": "inference_query"},
-                           {"id": "1", "question": "Who will win the 2031 chess final?",
-                            "question_type": "null_query"}]}  # fmt: skip
+    }
+    queries = {
+        "queries": [
+            {
+                "id": "0",
+                "question": "Which chip maker reported record data-centre revenue of $14.5bn?",
+                "question_type": "inference_query",
+            },
+            {
+                "id": "1",
+                "question": "Who will win the 2031 chess final?",
+                "question_type": "null_query",
+            },
+        ]
+    }
     write(folder / "ground_truth.json", json.dumps(truth))
     write(folder / "queries.json", json.dumps(queries))
     return folder

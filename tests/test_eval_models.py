@@ -41,8 +41,9 @@ def dev_data_dir(tmp_path_factory: pytest.TempPathFactory, real_embeddings: Embe
     wanted = {d for c in read_cases(DATASETS / "qa" / "dev.jsonl") for d in c.doc_ids}
     for topic in sorted(p for p in (DATASETS / "bbc").iterdir() if p.is_dir()):
         files = sorted(topic.glob("*.txt"))
-        chosen = files[:DISTRACTORS_PER_TOPIC] + [f for f in files if f"bbc/{topic.name}/{f.stem}"
-                                                   in wanted]  # fmt: skip
+        chosen = files[:DISTRACTORS_PER_TOPIC] + [
+            f for f in files if f"bbc/{topic.name}/{f.stem}" in wanted
+        ]
         for file in chosen:
             (corpus / "bbc" / topic.name).mkdir(parents=True, exist_ok=True)
             shutil.copy(file, corpus / "bbc" / topic.name / file.name)
@@ -70,8 +71,11 @@ def test_dev_set_report_is_written_and_repeats_exactly(
     second = run_evaluation(
         EvalRequest(dev, tmp_path / "b", baseline=tmp_path / "a", progress=False), dev_pipeline
     )
-    assert {p.name for p in (tmp_path / "a").iterdir()} == {"report.json", "report.html",
-                                                            "cases.csv"}  # fmt: skip
+    assert {p.name for p in (tmp_path / "a").iterdir()} == {
+        "report.json",
+        "report.html",
+        "cases.csv",
+    }
     assert quality(first["metrics"]) == quality(second.report["metrics"])
     assert [c["answer"] for c in first["cases"]] == [c["answer"] for c in second.report["cases"]]
     assert second.comparison is not None and not second.comparison.flipped
@@ -83,13 +87,23 @@ def test_dev_set_report_is_written_and_repeats_exactly(
 
 def test_eval_command_end_to_end_with_a_baseline(dev_data_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    base = ["eval", "--dataset", str(SAMPLE_QUESTIONS), "--data-dir", str(dev_data_dir),
-            "--llm", "none", "--limit", "3"]  # fmt: skip
+    base = [
+        "eval",
+        "--dataset",
+        str(SAMPLE_QUESTIONS),
+        "--data-dir",
+        str(dev_data_dir),
+        "--llm",
+        "none",
+        "--limit",
+        "3",
+    ]
     first = runner.invoke(app, [*base, "--out", str(tmp_path / "a")])
     assert first.exit_code == 0, first.output
     assert "answer_contains" in first.output and "wrote" in first.output
-    second = runner.invoke(app, [*base, "--out", str(tmp_path / "b"), "--baseline",
-                                 str(tmp_path / "a"), "--json"])  # fmt: skip
+    second = runner.invoke(
+        app, [*base, "--out", str(tmp_path / "b"), "--baseline", str(tmp_path / "a"), "--json"]
+    )
     assert second.exit_code == 0, second.output
     assert json.loads(second.output)["regressions"] == []
 

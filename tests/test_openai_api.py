@@ -34,13 +34,22 @@ def base_url(
 ) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("openai-api")
     data = folder / "data"
-    ingest([SAMPLE_CORPUS], open_store(Settings(data_dir=data), "all-MiniLM-L6-v2"),
-           real_embeddings)  # fmt: skip
+    ingest(
+        [SAMPLE_CORPUS], open_store(Settings(data_dir=data), "all-MiniLM-L6-v2"), real_embeddings
+    )
     keys = write(folder / "keys", f"# one key a line\n{KEY}\n")
     port = free_port()
     newsrag = str(Path(sys.executable).with_name("newsrag"))
-    command = [newsrag, "serve", "--data-dir", str(data), "--api-keys", str(keys),
-               "--port", str(port)]  # fmt: skip
+    command = [
+        newsrag,
+        "serve",
+        "--data-dir",
+        str(data),
+        "--api-keys",
+        str(keys),
+        "--port",
+        str(port),
+    ]
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     url = f"http://127.0.0.1:{port}/v1"
     headers = {"Authorization": f"Bearer {KEY}"}
@@ -139,8 +148,13 @@ def test_errors_come_in_openais_shape(base_url: str) -> None:
 def test_a_full_queue_answers_429_with_retry_after(settings: Settings) -> None:
     slow: Any = FakeListLLM(responses=["Uganda took over the chair [1]."], sleep=0.3)
     port = free_port()
-    demo = launch(sample_pipeline(settings, slow), port=port, api_gate=Gate(waiting=1),
-                  prevent_thread_lock=True, quiet=True)  # fmt: skip
+    demo = launch(
+        sample_pipeline(settings, slow),
+        port=port,
+        api_gate=Gate(waiting=1),
+        prevent_thread_lock=True,
+        quiet=True,
+    )
     body = {"model": "newsrag", "messages": [{"role": "user", "content": NAM}]}
     url = f"http://127.0.0.1:{port}/v1/chat/completions"
     try:

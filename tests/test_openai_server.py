@@ -24,9 +24,10 @@ def server_pipeline(
     llm_server: str, tmp_path_factory: pytest.TempPathFactory, real_embeddings
 ) -> Pipeline:
     settings = Settings(
-        data_dir=tmp_path_factory.mktemp("server-data"), llm="openai:gemma-270m",
+        data_dir=tmp_path_factory.mktemp("server-data"),
+        llm="openai:gemma-270m",
         openai_base_url=llm_server,
-    )  # fmt: skip
+    )
     store = open_store(settings, "all-MiniLM-L6-v2")
     ingest([SAMPLE_CORPUS], store, real_embeddings)
     retriever = NewsRetriever(store=store, embeddings=real_embeddings)

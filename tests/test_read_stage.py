@@ -15,8 +15,9 @@ from tests.conftest import sample_pipeline
 SENTENCE = "Spamhaus director Steve Linford said the list had grown."
 
 
-def reading(asked: str = "person", fit: float = 1.0, in_question: float = 0.0,
-            margin: float = 1.0) -> Reading:  # fmt: skip
+def reading(
+    asked: str = "person", fit: float = 1.0, in_question: float = 0.0, margin: float = 1.0
+) -> Reading:
     best = Candidate("Steve Linford", "name", SENTENCE, 0, 3.0, fit, in_question)
     return Reading(asked, best, [best], [], {"margin": margin})
 
@@ -46,9 +47,10 @@ class NoModel(FakeListLLM):
 def test_a_clear_reading_answers_without_the_model(settings: Settings) -> None:
     pipeline = sample_pipeline(settings, NoModel(responses=["x"]), reader=True)
     pipeline = pipeline.__class__(
-        pipeline.settings.model_copy(update={"reader_margin": 0.0}), pipeline.retriever,
+        pipeline.settings.model_copy(update={"reader_margin": 0.0}),
+        pipeline.retriever,
         pipeline.llm,
-    )  # fmt: skip
+    )
     answer = pipeline.ask("Until what year is Uganda due to chair the Non-Aligned Movement?")
     shown = answer.answer()
     assert shown.answer == "2027 [1]." and shown.cited == [1] and not shown.refused

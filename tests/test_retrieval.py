@@ -60,7 +60,7 @@ def corpus(root: Path) -> Path:
         root / "b" / "chip.txt",
         "Chip maker XJ-9000 launch\n\nThe XJ-9000 processor ships in May.\n",
     )
-    return root  # fmt: skip
+    return root
 
 
 @pytest.fixture
@@ -107,9 +107,12 @@ def test_latest_prefers_the_newest_article(pipeline: Pipeline) -> None:
 def test_answer_says_how_the_time_was_used(pipeline: Pipeline) -> None:
     answer = pipeline.ask("What did the council approve in 2023?").answer()
     assert answer.time_scope == {
-        "phrase": "in 2023", "since": "2023-01-01", "until": "2023-12-31", "latest": False,
+        "phrase": "in 2023",
+        "since": "2023-01-01",
+        "until": "2023-12-31",
+        "latest": False,
         "applied": "boost",
-    }  # fmt: skip
+    }
     assert answer.sources[0].in_time_scope is True
 
 
@@ -180,9 +183,15 @@ def test_lexical_index_follows_add_replace_and_prune(tmp_path: Path, settings: S
     write(folder / "long.txt", "Long\n\nNow it is short.\n")  # replace: fewer chunks
     (folder / "b" / "chip.txt").unlink()
     ingest([folder], store, embeddings, chunk_chars=300, prune=True)
-    assert lexical_ids(store) == chroma_ids(store) == [
-        "a/budget-2024:0", "a/budget:0", "long:0",
-    ]  # fmt: skip
+    assert (
+        lexical_ids(store)
+        == chroma_ids(store)
+        == [
+            "a/budget-2024:0",
+            "a/budget:0",
+            "long:0",
+        ]
+    )
     assert lexical.search(store.records.db, "XJ-9000", 5) == []
     assert [h.doc_id for h in lexical.search(store.records.db, "short", 5)] == ["long"]
 
@@ -207,10 +216,15 @@ def test_cli_ask_takes_history_from_a_file(tmp_path: Path, monkeypatch: pytest.M
     runner = CliRunner()
     data = str(tmp_path / "data")
     runner.invoke(app, ["ingest", str(corpus(tmp_path / "news")), "--data-dir", data])
-    history = write(tmp_path / "h.json", json.dumps([
-        {"role": "user", "content": "Which processor ships in May?"},
-        {"role": "assistant", "content": "The XJ-9000."},
-    ]))  # fmt: skip
+    history = write(
+        tmp_path / "h.json",
+        json.dumps(
+            [
+                {"role": "user", "content": "Which processor ships in May?"},
+                {"role": "assistant", "content": "The XJ-9000."},
+            ]
+        ),
+    )
     result = runner.invoke(
         app, ["ask", "And who makes it?", "--history", str(history), "--json", "--data-dir", data]
     )
@@ -229,8 +243,10 @@ def test_sources_named_in_a_question_are_found() -> None:
     sources = ["Cnbc | World Business News Leader", "TechCrunch", "The Verge", "bbc", "Fortune"]
     question = "Did TechCrunch and Cnbc both report the trial? And the verge?"
     assert mentioned_sources(question, sources) == [
-        "Cnbc | World Business News Leader", "TechCrunch", "The Verge",
-    ]  # fmt: skip
+        "Cnbc | World Business News Leader",
+        "TechCrunch",
+        "The Verge",
+    ]
     assert mentioned_sources("Is this a fortunate outcome?", sources) == []
 
 
@@ -238,10 +254,16 @@ def test_a_named_source_lifts_its_article(tmp_path: Path, settings: Settings) ->
     embeddings = HashingEmbeddings()
     folder = tmp_path / "news"
     for i in range(6):
-        write(folder / f"h{i}.md", f"---\ntitle: Trial day {i}\nsource: Herald\n---\n\n"
-              f"The trial of the founder continued on day {i} with witnesses.\n")  # fmt: skip
-    write(folder / "courier.md", "---\ntitle: Founder on the stand\nsource: Courier\n---\n\n"
-          "The founder spoke in his own defence.\n")  # fmt: skip
+        write(
+            folder / f"h{i}.md",
+            f"---\ntitle: Trial day {i}\nsource: Herald\n---\n\n"
+            f"The trial of the founder continued on day {i} with witnesses.\n",
+        )
+    write(
+        folder / "courier.md",
+        "---\ntitle: Founder on the stand\nsource: Courier\n---\n\n"
+        "The founder spoke in his own defence.\n",
+    )
     store = open_store(settings, "fake")
     ingest([folder], store, embeddings)
     retriever = NewsRetriever(store=store, embeddings=embeddings)

@@ -24,8 +24,10 @@ from rag.store import NewsStore, open_store
 from tests.conftest import ROOT, HashingEmbeddings, sample_pipeline, write
 from ui.cli import app
 
-WORDS = ("harbour bridge council tram strike union budget minister election court ferry storm "
-         "festival museum airport rail energy prices hospital school river").split()  # fmt: skip
+WORDS = (
+    "harbour bridge council tram strike union budget minister election court ferry storm "
+    "festival museum airport rail energy prices hospital school river"
+).split()
 
 
 def make_corpus(folder: Path, articles: int) -> Path:
@@ -43,8 +45,11 @@ def make_corpus(folder: Path, articles: int) -> Path:
 def worker(data_dir: Path, corpus: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.ingest_worker", str(data_dir), str(corpus), *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def snapshot(data_dir: Path) -> dict[str, Any]:
@@ -53,12 +58,17 @@ def snapshot(data_dir: Path) -> dict[str, Any]:
     chunks = store.collection.get(include=["documents", "metadatas"])
     records = {r.doc_id: (r.content_hash, r.chunks) for r in store.records.listing(limit=10**6)}
     return {
-        "chunks": sorted(zip(chunks["ids"], chunks["documents"],
-                             [json.dumps(m, sort_keys=True) for m in chunks["metadatas"]],
-                             strict=True)),
+        "chunks": sorted(
+            zip(
+                chunks["ids"],
+                chunks["documents"],
+                [json.dumps(m, sort_keys=True) for m in chunks["metadatas"]],
+                strict=True,
+            )
+        ),
         "records": records,
         "lexical": store.records.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0],
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +126,11 @@ def test_a_second_writer_is_refused_while_readers_keep_answering(
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
         with pytest.raises(StoreBusy, match=r"pid \d+ .* is writing to"):
-            ingest([write(tmp_path / "new.txt", "Title\n\nSome text.")],
-                   pipeline.retriever.store, HashingEmbeddings())  # fmt: skip
+            ingest(
+                [write(tmp_path / "new.txt", "Title\n\nSome text.")],
+                pipeline.retriever.store,
+                HashingEmbeddings(),
+            )
         answer = pipeline.ask("Who took over the Non-Aligned Movement chair?").answer()
         assert answer.sources and answer.sources[0].doc_id == "world/nam-chair-uganda"
         import typer
@@ -198,8 +211,9 @@ def test_a_pipe_and_a_json_bomb_are_skipped_and_the_run_goes_on(
     assert "nested deeper than" in skipped["c-deep.json"]
     assert "nested deeper than" in skipped["d-deep-in-lines.jsonl"]
     assert report.added == 2 and {r.title for r in store_fake.records.listing()} == {
-        "Good article", "Second good article"
-    }  # fmt: skip
+        "Good article",
+        "Second good article",
+    }
 
 
 def test_any_parser_failure_skips_only_that_file(

@@ -44,10 +44,19 @@ class CompletionHandler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
         assert isinstance(self.server, Listener)
         self.server.seen.append(self.headers.get("authorization", ""))
-        choice = {"text": " Uganda took over the chair [1].", "index": 0,
-                  "finish_reason": "stop", "logprobs": None}  # fmt: skip
-        payload = {"id": "c", "object": "text_completion", "created": 0, "model": "m",
-                   "choices": [choice]}  # fmt: skip
+        choice = {
+            "text": " Uganda took over the chair [1].",
+            "index": 0,
+            "finish_reason": "stop",
+            "logprobs": None,
+        }
+        payload = {
+            "id": "c",
+            "object": "text_completion",
+            "created": 0,
+            "model": "m",
+            "choices": [choice],
+        }
         self.send_response(200)
         if body.get("stream"):
             self.send_header("content-type", "text/event-stream")
@@ -82,25 +91,53 @@ def served(
     ingest root, an operator key and one named model server (the listener)."""
     folder = tmp_path_factory.mktemp("served")
     data = folder / "data"
-    ingest([SAMPLE_CORPUS], open_store(Settings(data_dir=data), "all-MiniLM-L6-v2"),
-           real_embeddings)  # fmt: skip
+    ingest(
+        [SAMPLE_CORPUS], open_store(Settings(data_dir=data), "all-MiniLM-L6-v2"), real_embeddings
+    )
     allowed = folder / "allowed"
-    write(allowed / "desk" / "ferry.txt", "Island ferry service resumes\n\nThe island ferry "
-          "resumed sailing on Tuesday after a storm kept it in port for nine days.")  # fmt: skip
-    secret = write(folder / "private" / "secret.json", '{"text": "The database root password '
-                   'is hunter2-orange. Keep it safe from everyone."}')  # fmt: skip
+    write(
+        allowed / "desk" / "ferry.txt",
+        "Island ferry service resumes\n\nThe island ferry "
+        "resumed sailing on Tuesday after a storm kept it in port for nine days.",
+    )
+    secret = write(
+        folder / "private" / "secret.json",
+        '{"text": "The database root password is hunter2-orange. Keep it safe from everyone."}',
+    )
     (allowed / "escape").symlink_to(secret.parent, target_is_directory=True)
-    users = write(folder / "users", f"{ADMIN[0]}:{hash_password(ADMIN[1])}:admin\n"
-                  f"{READER[0]}:{READER[1]}\n")  # fmt: skip
-    lab = {"lab": {"url": f"http://127.0.0.1:{listener.server_address[1]}/v1",
-                   "model": "m", "api_key": NAMED_KEY}}  # fmt: skip
-    env = dict(os.environ, NEWSRAG_OPENAI_API_KEY=OPERATOR_KEY, OPENAI_API_KEY=OPERATOR_KEY,
-               NEWSRAG_INGEST_ROOTS=str(allowed), NEWSRAG_LLM_SERVERS=json.dumps(lab),
-               HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")  # fmt: skip
+    users = write(
+        folder / "users", f"{ADMIN[0]}:{hash_password(ADMIN[1])}:admin\n{READER[0]}:{READER[1]}\n"
+    )
+    lab = {
+        "lab": {
+            "url": f"http://127.0.0.1:{listener.server_address[1]}/v1",
+            "model": "m",
+            "api_key": NAMED_KEY,
+        }
+    }
+    env = dict(
+        os.environ,
+        NEWSRAG_OPENAI_API_KEY=OPERATOR_KEY,
+        OPENAI_API_KEY=OPERATOR_KEY,
+        NEWSRAG_INGEST_ROOTS=str(allowed),
+        NEWSRAG_LLM_SERVERS=json.dumps(lab),
+        HF_HUB_OFFLINE="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+    )
     port = free_port()
     newsrag = str(Path(sys.executable).with_name("newsrag"))
-    command = [newsrag, "serve", "--data-dir", str(data), "--auth", str(users), "--llm", "none",
-               "--port", str(port)]  # fmt: skip
+    command = [
+        newsrag,
+        "serve",
+        "--data-dir",
+        str(data),
+        "--auth",
+        str(users),
+        "--llm",
+        "none",
+        "--port",
+        str(port),
+    ]
     url = f"http://127.0.0.1:{port}/"
     with running(command, url, folder / "serve.log", 120, env, basic(*ADMIN)):
         yield {"url": url, "allowed": allowed, "secret": secret}
@@ -161,8 +198,13 @@ def test_a_reader_cannot_change_the_library(served: dict[str, Any]) -> None:
 
 def test_server_paths_stay_inside_the_allowed_roots(served: dict[str, Any]) -> None:
     admin = client_for(served, ADMIN)
-    for path in (served["secret"], served["secret"].parent, served["allowed"] / "escape",
-                 served["allowed"] / "escape" / "secret.json", "/etc"):  # fmt: skip
+    for path in (
+        served["secret"],
+        served["secret"].parent,
+        served["allowed"] / "escape",
+        served["allowed"] / "escape" / "secret.json",
+        "/etc",
+    ):
         status, _ = hostile_call(admin, "add-articles", None, str(path))
         assert "not inside a folder the operator allowed" in status, path
     answer = admin.predict(question="What is the database root password?", api_name="/ask")
@@ -187,16 +229,19 @@ def test_no_typed_address_receives_the_operators_key(
     address = f"http://127.0.0.1:{listener.server_address[1]}/v1"
     listener.seen.clear()
     reader = client_for(served, READER)
-    outcome = str(hostile_call(reader, "backend", 2, "my own server (admin)", address, "m", "",
-                               False))  # fmt: skip
+    outcome = str(
+        hostile_call(reader, "backend", 2, "my own server (admin)", address, "m", "", False, True)
+    )
     assert "readers cannot point" in outcome or "not in the list of choices" in outcome
     hostile_call(reader, "question", NAM, [], "", "", "")
     assert listener.seen == []  # the session kept the server default (extractive here)
-    hostile_call(reader, "backend", 2, "server: lab", "", "", "", False)
+    hostile_call(reader, "backend", 2, "server: lab", "", "", "", False, False)
     hostile_call(reader, "question", NAM, [], "", "", "")
     assert listener.seen == [f"Bearer {NAMED_KEY}"]  # an offered server gets its own key
     admin = client_for(served, ADMIN)
-    hostile_call(admin, "backend", 2, "my own server (admin)", address, "m", "sk-mine", False)
+    hostile_call(
+        admin, "backend", 2, "my own server (admin)", address, "m", "sk-mine", False, False
+    )
     hostile_call(admin, "question", NAM, [], "", "", "")
     assert listener.seen[-1] == "Bearer sk-mine"
     assert not any(OPERATOR_KEY in header for header in listener.seen)

@@ -28,8 +28,14 @@ NAM = "Who took over the Non-Aligned Movement chair?"
 def start(settings: Settings, auth: str | None = None) -> tuple[Any, str]:
     llm = FakeListLLM(responses=["Uganda took over the chair [1]."] * 50)
     port = free_port()
-    demo = launch(sample_pipeline(settings, llm), host="127.0.0.1", port=port, auth=auth,
-                  prevent_thread_lock=True, quiet=True)  # fmt: skip
+    demo = launch(
+        sample_pipeline(settings, llm),
+        host="127.0.0.1",
+        port=port,
+        auth=auth,
+        prevent_thread_lock=True,
+        quiet=True,
+    )
     return demo, f"http://127.0.0.1:{port}/"
 
 
@@ -52,10 +58,13 @@ def test_a_question_is_answered_with_its_sources(client: Any) -> None:
 
 
 def test_a_follow_up_keeps_the_thread(client: Any) -> None:
-    history = [{"role": "user", "content": NAM},
-               {"role": "assistant", "content": "Uganda took over the chair [1]."}]  # fmt: skip
-    answer = client.predict(question="And until when will it hold it?", history=history,
-                            api_name="/ask")  # fmt: skip
+    history = [
+        {"role": "user", "content": NAM},
+        {"role": "assistant", "content": "Uganda took over the chair [1]."},
+    ]
+    answer = client.predict(
+        question="And until when will it hold it?", history=history, api_name="/ask"
+    )
     assert NAM in answer["search_query"]
     assert answer["sources"][0]["doc_id"] == "world/nam-chair-uganda"
 
@@ -79,11 +88,21 @@ def test_filters_apply_to_retrieval(client: Any) -> None:
     assert client.predict(question=NAM, api_name="/ask")["answer"]  # and the next one works
 
 
-ROUTES = [("GET", "/"), ("GET", "/config"), ("GET", "/gradio_api/info"), ("GET", "/theme.css"),
-          ("GET", "/manifest.json"), ("POST", "/gradio_api/queue/join"),
-          ("POST", "/gradio_api/upload"), ("POST", "/gradio_api/call/ask"),
-          ("GET", "/gradio_api/file=/etc/hostname"), ("GET", "/gradio_api/queue/data"),
-          ("GET", "/login"), ("GET", "/monitoring"), ("GET", "/anything/else")]  # fmt: skip
+ROUTES = [
+    ("GET", "/"),
+    ("GET", "/config"),
+    ("GET", "/gradio_api/info"),
+    ("GET", "/theme.css"),
+    ("GET", "/manifest.json"),
+    ("POST", "/gradio_api/queue/join"),
+    ("POST", "/gradio_api/upload"),
+    ("POST", "/gradio_api/call/ask"),
+    ("GET", "/gradio_api/file=/etc/hostname"),
+    ("GET", "/gradio_api/queue/data"),
+    ("GET", "/login"),
+    ("GET", "/monitoring"),
+    ("GET", "/anything/else"),
+]
 
 
 def status(url: str, method: str, headers: dict[str, str] | None = None) -> int:
@@ -120,9 +139,11 @@ def test_auth_file_roles_and_hashed_passwords(tmp_path: Path) -> None:
     hashed = hash_password("s3cret")
     users.write_text(f"ann:secret\nbob:pa:ss\ncid:{hashed}:admin\ndee:x:reader\n")
     assert read_auth(str(users)) == [
-        User("ann", "secret", "reader"), User("bob", "pa:ss", "reader"),
-        User("cid", hashed, "admin"), User("dee", "x", "reader"),
-    ]  # fmt: skip
+        User("ann", "secret", "reader"),
+        User("bob", "pa:ss", "reader"),
+        User("cid", hashed, "admin"),
+        User("dee", "x", "reader"),
+    ]
     assert ":" not in hashed and "s3cret" not in hashed
     access = Access(read_auth(str(users)))
     login = {"authorization": "Basic " + base64.b64encode(b"cid:s3cret").decode()}
@@ -159,12 +180,23 @@ def test_hash_password_command_prints_an_auth_line() -> None:
 
 def test_sources_panel_highlights_evidence_and_escapes_article_text() -> None:
     source = Source(
-        n=1, doc_id="x", title="<b>Title</b>", published="2024-01-20", source="Desk",
-        url="javascript:alert(1)", snippet="Intro. <img src=x onerror=alert(1)> Uganda took over.",
-        score=0.9, evidence=["Uganda took over."],
-    )  # fmt: skip
-    answer = Answer(question="q", answer="See [this](http://evil.example)", refused=False,
-                    sources=[source], cited=[1])  # fmt: skip
+        n=1,
+        doc_id="x",
+        title="<b>Title</b>",
+        published="2024-01-20",
+        source="Desk",
+        url="javascript:alert(1)",
+        snippet="Intro. <img src=x onerror=alert(1)> Uganda took over.",
+        score=0.9,
+        evidence=["Uganda took over."],
+    )
+    answer = Answer(
+        question="q",
+        answer="See [this](http://evil.example)",
+        refused=False,
+        sources=[source],
+        cited=[1],
+    )
     panel = sources_html(answer)
     assert "<mark>Uganda took over.</mark>" in panel
     assert "<img" not in panel and "&lt;img" in panel and "<b>Title" not in panel
@@ -230,9 +262,10 @@ def test_a_zip_bomb_is_refused_whole_and_leaves_nothing(tmp_path: Path) -> None:
 def test_the_chat_keeps_its_turns_as_plain_text_for_follow_ups(client: Any) -> None:
     by_id = {c["id"]: c.get("props", {}).get("elem_id") for c in client.config["components"]}
     index = next(
-        i for i, d in enumerate(client.config["dependencies"])
+        i
+        for i, d in enumerate(client.config["dependencies"])
         if any(by_id.get(t[0]) == "question" for t in d.get("targets", []))
-    )  # fmt: skip
+    )
     client.endpoints[index].is_valid = True  # the page's own (private) chat handler
     _, first, _ = client.predict(NAM, [], "", "", "", fn_index=index)
     _, second, panel = client.predict(

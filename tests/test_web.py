@@ -40,8 +40,10 @@ BRIDGE_TEXT = (
 
 
 def page(title: str, body: str, head: str = "") -> bytes:
-    return (f"<!doctype html><html><head><title>{title}</title>{head}</head><body><article>"
-            f"<h1>{title}</h1><p>{body}</p></article></body></html>").encode()  # fmt: skip
+    return (
+        f"<!doctype html><html><head><title>{title}</title>{head}</head><body><article>"
+        f"<h1>{title}</h1><p>{body}</p></article></body></html>"
+    ).encode()
 
 
 class Site:
@@ -129,8 +131,14 @@ def test_article_pages_with_dates_from_meta_json_ld_and_the_url(
     site.routes["/news/bridge?utm_source=feed"] = (200, HTML, bridge_page)
     site.routes["/tram"] = (200, HTML, page("Tram strike called off", tram + " Tram.", json_ld))
     site.routes["/2021/07/09/ferry"] = (200, HTML, page("Ferry returns", ferry))
-    report = crawl(store, [f"{site.base}/news/bridge?utm_source=feed", f"{site.base}/tram",
-                           f"{site.base}/2021/07/09/ferry"])  # fmt: skip
+    report = crawl(
+        store,
+        [
+            f"{site.base}/news/bridge?utm_source=feed",
+            f"{site.base}/tram",
+            f"{site.base}/2021/07/09/ferry",
+        ],
+    )
     assert report.added == 3 and not report.skipped
     bridge = store.records.get(f"{site.base}/news/bridge")  # the canonical URL is the doc id
     assert bridge is not None and bridge.published == "2024-03-14"
@@ -158,14 +166,17 @@ def feed_fixture(site: Site, kind: str) -> str:
 <updated>2024-03-14T10:00:00Z</updated></entry>
 <entry><title>Tram strike called off</title><link href="{site.base}/gone"/><id>b</id>
 <updated>2024-03-15T09:00:00Z</updated><summary>{entry_b}</summary></entry></feed>"""
-        headers = {"Content-Type": "application/atom+xml",
-                   "Last-Modified": formatdate(time.time() - 60, usegmt=True)}  # fmt: skip
+        headers = {
+            "Content-Type": "application/atom+xml",
+            "Last-Modified": formatdate(time.time() - 60, usegmt=True),
+        }
     etag = headers.get("ETag")
     modified = headers.get("Last-Modified")
 
     def serve_feed(request: BaseHTTPRequestHandler) -> None:
         unchanged = (etag and request.headers.get("If-None-Match") == etag) or (
-            modified and request.headers.get("If-Modified-Since") == modified)  # fmt: skip
+            modified and request.headers.get("If-Modified-Since") == modified
+        )
         request.send_response(304 if unchanged else 200)
         for name, value in headers.items():
             request.send_header(name, value)
@@ -211,10 +222,14 @@ def test_an_unchanged_feed_costs_one_conditional_request(
 
 def test_sitemaps_list_the_articles(site: Site, store: NewsStore) -> None:
     site.routes["/a"] = (200, HTML, page("Harbour bridge reopens", BRIDGE_TEXT))
-    site.routes["/sitemap.xml"] = (200, {"Content-Type": "application/xml"}, (
-        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        f"<url><loc>{site.base}/a</loc></url><url><loc>{site.base}/missing</loc></url></urlset>"
-    ).encode())  # fmt: skip
+    site.routes["/sitemap.xml"] = (
+        200,
+        {"Content-Type": "application/xml"},
+        (
+            '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{site.base}/a</loc></url><url><loc>{site.base}/missing</loc></url></urlset>"
+        ).encode(),
+    )
     index = (
         '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         f"<sitemap><loc>{site.base}/sitemap.xml</loc></sitemap></sitemapindex>"
@@ -230,19 +245,26 @@ def test_the_same_story_twice_is_kept_once_with_both_urls(site: Site, store: New
     site.routes["/gazette/bridge-copy"] = (200, HTML, page("Bridge open again", BRIDGE_TEXT))
     report = crawl(store, [f"{site.base}/herald/bridge", f"{site.base}/gazette/bridge-copy"])
     assert report.added == 1 and store.records.count() == 1
-    assert report.duplicates == [{"path": f"{site.base}/gazette/bridge-copy",
-                                  "same_as": f"{site.base}/herald/bridge"}]  # fmt: skip
+    assert report.duplicates == [
+        {"path": f"{site.base}/gazette/bridge-copy", "same_as": f"{site.base}/herald/bridge"}
+    ]
     embeddings = HashingEmbeddings()
-    pipeline = Pipeline(Settings(data_dir=Path("/nonexistent"), min_relevance=0.1),
-                        NewsRetriever(store=store, embeddings=embeddings), None)  # fmt: skip
+    pipeline = Pipeline(
+        Settings(data_dir=Path("/nonexistent"), min_relevance=0.1),
+        NewsRetriever(store=store, embeddings=embeddings),
+        None,
+    )
     source = pipeline.search("harbour bridge repairs cost")[0]
     assert source.url == f"{site.base}/herald/bridge"
     assert source.also_urls == [f"{site.base}/gazette/bridge-copy"]
 
 
 def test_polite_and_bounded_fetching(site: Site, store: NewsStore) -> None:
-    site.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"},
-                                  b"User-agent: *\nDisallow: /private/\n")  # fmt: skip
+    site.routes["/robots.txt"] = (
+        200,
+        {"Content-Type": "text/plain"},
+        b"User-agent: *\nDisallow: /private/\n",
+    )
     site.routes["/private/a"] = (200, HTML, page("Secret", BRIDGE_TEXT))
     site.routes["/big"] = (200, HTML, page("Big", "word " * 40_000))
     site.routes["/image.png"] = (200, {"Content-Type": "image/png"}, b"\x89PNG\r\n" + b"0" * 100)
@@ -308,8 +330,9 @@ def test_ask_answers_from_a_fetched_article_citing_its_url_and_date(
     added = runner.invoke(app, ["ingest", f"{site.base}/news/bridge", "--json", *data])
     assert added.exit_code == 0, added.output
     assert json.loads(added.stdout)["added"] == 1
-    reply = runner.invoke(app, ["ask", "How much did the harbour bridge repairs cost?", "--json",
-                                *data])  # fmt: skip
+    reply = runner.invoke(
+        app, ["ask", "How much did the harbour bridge repairs cost?", "--json", *data]
+    )
     answer = json.loads(reply.stdout)  # llama.cpp may say things on stderr
     assert "63" in answer["answer"] and not answer["refused"]
     cited = next(s for s in answer["sources"] if s["n"] in answer["cited"])

@@ -38,7 +38,7 @@ CSS = """
 .source-card.retrieved { opacity: .75; }
 .source-meta, .timings { color: #57606a; font-size: .85em; }
 .source-snippet mark { background: #fff3a3; padding: 0 .1em; } .refusal-note { color: #9a6700; }
-"""  # fmt: skip
+"""
 
 
 def make_filters(since: str, until: str, source: str | None) -> Any:
@@ -46,21 +46,30 @@ def make_filters(since: str, until: str, source: str | None) -> Any:
 
 
 def answer_stream(
-    sessions: Sessions, prefs: Preferences, question: str, turns: Sequence[Turn],
-    filters: Any, role: Role = "reader",
-) -> Response:  # fmt: skip
+    sessions: Sessions,
+    prefs: Preferences,
+    question: str,
+    turns: Sequence[Turn],
+    filters: Any,
+    role: Role = "reader",
+) -> Response:
     """The pipeline's Response for one question; `turns`: the conversation so far, as plain
     text (the last three exchanges are used)."""
     pipeline = sessions.pipeline(prefs, role)
-    return pipeline.ask(question[:MAX_QUESTION_CHARS], history=list(turns)[-6:],
-                        filters=filters)  # fmt: skip
+    return pipeline.ask(question[:MAX_QUESTION_CHARS], history=list(turns)[-6:], filters=filters)
 
 
 def chat_handler(gr: Any, sessions: Sessions, access: Access) -> Any:
     def respond(
-        question: str, history: list[dict[str, Any]], since: str, until: str, source: str | None,
-        prefs: Preferences, turns: list[Turn], request: Any = None,
-    ) -> Iterator[tuple[str, list[dict[str, Any]], str, list[Turn]]]:  # fmt: skip
+        question: str,
+        history: list[dict[str, Any]],
+        since: str,
+        until: str,
+        source: str | None,
+        prefs: Preferences,
+        turns: list[Turn],
+        request: Any = None,
+    ) -> Iterator[tuple[str, list[dict[str, Any]], str, list[Turn]]]:
         """Stream the draft as it is generated; the verified answer replaces it at the end.
         `turns` keeps the conversation as plain text beside the rendered chat (a cleared
         chat clears it)."""
@@ -69,8 +78,10 @@ def chat_handler(gr: Any, sessions: Sessions, access: Access) -> Any:
         if not question or not question.strip():
             yield "", history, sources_html(None), turns
             return
-        history += [{"role": "user", "content": question[:MAX_QUESTION_CHARS]},
-                    {"role": "assistant", "content": "…"}]  # fmt: skip
+        history += [
+            {"role": "user", "content": question[:MAX_QUESTION_CHARS]},
+            {"role": "assistant", "content": "…"},
+        ]
         yield "", history, '<div class="sources-empty">Searching the articles…</div>', turns
         try:
             filters = make_filters(since, until, source)
@@ -86,8 +97,10 @@ def chat_handler(gr: Any, sessions: Sessions, access: Access) -> Any:
                 yield "", history, gr_skip(), turns
             answer = response.answer()
             history[-1] = {"role": "assistant", "content": render_answer(answer)}
-            turns += [Turn(role="user", content=answer.question),
-                      Turn(role="assistant", content=answer.answer)]  # fmt: skip
+            turns += [
+                Turn(role="user", content=answer.question),
+                Turn(role="assistant", content=answer.answer),
+            ]
             yield "", history, sources_html(answer, prefs.show_retrieved), turns
         except Exception as error:  # one failed question must not end the session
             logger.warning("a chat question failed", exc_info=True)
@@ -108,9 +121,13 @@ def gr_skip() -> Any:
 
 def api_handler(sessions: Sessions, base_prefs: Preferences) -> Any:
     def ask(
-        question: str, history: list[dict[str, str]] | None = None, since: str = "",
-        until: str = "", source: str = "", passages: int = 0,
-    ) -> dict[str, Any]:  # fmt: skip
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        since: str = "",
+        until: str = "",
+        source: str = "",
+        passages: int = 0,
+    ) -> dict[str, Any]:
         """Answer one question (with earlier turns for a follow-up); returns the answer object."""
         import gradio as gr
 
@@ -169,8 +186,12 @@ def build_app(
             evaluate_tab(gr, sessions, prefs, access)
         with gr.Tab("Settings"):
             settings_controls = settings_tab(gr, pipeline, prefs, access)
-        demo.load(reveal_for_role(gr, pipeline, access), None,
-                  [*library_admin, *settings_controls], api_visibility=PRIVATE)  # fmt: skip
+        demo.load(
+            reveal_for_role(gr, pipeline, access),
+            None,
+            [*library_admin, *settings_controls],
+            api_visibility=PRIVATE,
+        )
         gr.api(api_handler(sessions, defaults), api_name="ask")
         gr.api(search_handler(sessions), api_name="search")
     return demo
@@ -183,9 +204,12 @@ def chat_tab(gr: Any, sessions: Sessions, prefs: Any, access: Access) -> None:
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat")
             question = gr.Textbox(
-                placeholder="Ask about the articles, then press Enter", show_label=False,
-                submit_btn=True, elem_id="question", max_length=MAX_QUESTION_CHARS,
-            )  # fmt: skip
+                placeholder="Ask about the articles, then press Enter",
+                show_label=False,
+                submit_btn=True,
+                elem_id="question",
+                max_length=MAX_QUESTION_CHARS,
+            )
             gr.Examples(EXAMPLES, question)
         with gr.Column(scale=2):
             with gr.Accordion("Filters", open=False):
@@ -197,14 +221,21 @@ def chat_tab(gr: Any, sessions: Sessions, prefs: Any, access: Access) -> None:
     question.submit(
         chat_handler(gr, sessions, access),
         [question, chatbot, since, until, source, prefs, turns],
-        [question, chatbot, panel, turns], concurrency_id="answers", api_visibility=PRIVATE,
-    )  # fmt: skip
+        [question, chatbot, panel, turns],
+        concurrency_id="answers",
+        api_visibility=PRIVATE,
+    )
 
 
 def launch(
-    pipeline: Pipeline, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
-    api_keys: str | None = None, api_gate: Any = None, **kwargs: Any,
-) -> gr.Blocks:  # fmt: skip
+    pipeline: Pipeline,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: str | None = None,
+    api_keys: str | None = None,
+    api_gate: Any = None,
+    **kwargs: Any,
+) -> gr.Blocks:
     """Start the app; a bounded queue answers 'busy' instead of piling up requests."""
     from starlette.middleware import Middleware
 
@@ -221,8 +252,13 @@ def launch(
     # /v1 (OpenAI-compatible) and /api/search on the same port; they check their own callers
     routes = openai_router(sessions, access, api_gate).routes
     demo.launch(
-        server_name=host, server_port=port, footer_links=[], max_file_size=MAX_UPLOAD, css=CSS,
-        allowed_paths=[str(reports)], app_kwargs={"middleware": middleware, "routes": routes},
+        server_name=host,
+        server_port=port,
+        footer_links=[],
+        max_file_size=MAX_UPLOAD,
+        css=CSS,
+        allowed_paths=[str(reports)],
+        app_kwargs={"middleware": middleware, "routes": routes},
         **kwargs,
-    )  # fmt: skip
+    )
     return demo

@@ -58,9 +58,14 @@ def password_matches(password: str, secret: str) -> bool:
         n, r, p, salt, digest = secret[len(SCRYPT_PREFIX) :].split("$")
         expected = base64.b64decode(digest, validate=True)
         computed = hashlib.scrypt(
-            password.encode(), salt=base64.b64decode(salt, validate=True), n=int(n), r=int(r),
-            p=int(p), dklen=len(expected), maxmem=2**28,
-        )  # fmt: skip
+            password.encode(),
+            salt=base64.b64decode(salt, validate=True),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+            maxmem=2**28,
+        )
     except (ValueError, binascii.Error):
         return False
     return hmac.compare_digest(computed, expected)
@@ -207,7 +212,14 @@ class BasicAuthMiddleware:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        await send({"type": "http.response.start", "status": 401, "headers": [
-            (b"www-authenticate", b'Basic realm="newsrag", charset="UTF-8"'),
-            (b"content-type", b"text/plain; charset=utf-8")]})  # fmt: skip
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"www-authenticate", b'Basic realm="newsrag", charset="UTF-8"'),
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": b"newsrag: login required\n"})

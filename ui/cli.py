@@ -12,7 +12,9 @@ import typer
 
 from rag.config import Settings
 from ui.cli_eval import compare_command, eval_command
+from ui.cli_options import AsJson, DataDir, LlmSpec, Since, SourceName, TopK, Until
 from ui.cli_output import emit_json, print_answer, print_sources, show_stream
+from ui.cli_serve import demo, hash_password_command, serve
 from ui.cli_web import watch_command
 
 app = typer.Typer(
@@ -22,22 +24,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Where the store lives (default: $NEWSRAG_DATA_DIR or the "
-                 "platform's user data dir).", show_default=False),
-]  # fmt: skip
-AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-TopK = Annotated[int | None, typer.Option("-k", "--top-k", help="Articles to retrieve.", min=1)]
-Since = Annotated[str | None, typer.Option(help="Only articles published on/after YYYY-MM-DD.")]
-Until = Annotated[str | None, typer.Option(help="Only articles published on/before YYYY-MM-DD.")]
-LlmSpec = Annotated[
-    str | None,
-    typer.Option("--llm", help="llamacpp:bundled | llamacpp:/path.gguf | openai:MODEL | none"),
-]
-SourceName = Annotated[str | None, typer.Option("--source", help="Only articles from SOURCE.")]
-
-
 GLOBAL_OPTIONS: dict[str, str | None] = {}
 
 
@@ -45,13 +31,17 @@ GLOBAL_OPTIONS: dict[str, str | None] = {}
 def main_options(
     chroma_url: Annotated[
         str | None,
-        typer.Option("--chroma-url", help="Use a Chroma server (http://host:port) instead of "
-                     "the embedded store; same as NEWSRAG_CHROMA_URL.", show_default=False),
+        typer.Option(
+            "--chroma-url",
+            help="Use a Chroma server (http://host:port) instead of "
+            "the embedded store; same as NEWSRAG_CHROMA_URL.",
+            show_default=False,
+        ),
     ] = None,
     verbose: Annotated[
         int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: debug).")
     ] = 0,
-) -> None:  # fmt: skip
+) -> None:
     """Ask questions about your news articles, offline, with cited sources."""
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -133,11 +123,18 @@ def ingest(
         embeddings = make_embeddings(settings)
         reports = []
         if files:
-            reports.append(run_ingest(
-                files, store, embeddings, chunk_chars=settings.chunk_chars,
-                max_file_bytes=settings.max_file_bytes, prune=prune, source=source,
-                progress=not as_json,
-            ))  # fmt: skip
+            reports.append(
+                run_ingest(
+                    files,
+                    store,
+                    embeddings,
+                    chunk_chars=settings.chunk_chars,
+                    max_file_bytes=settings.max_file_bytes,
+                    prune=prune,
+                    source=source,
+                    progress=not as_json,
+                )
+            )
         if urls:
             reports.append(ingest_urls(urls, settings, store, embeddings))
         return IngestReport.merged(reports).as_dict()
@@ -275,113 +272,9 @@ def info(data_dir: DataDir = None, as_json: AsJson = False) -> None:
             typer.echo(f"{key:16} {value}")
 
 
-@app.command()
-def serve(
-    host: Annotated[
-        str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you protect the app.")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
-    auth: Annotated[
-        str | None,
-        typer.Option(
-            help="USER:PASS[:ROLE], or a file of such lines: every route needs a login. ROLE is "
-            "reader (the default: chat, search, evaluations) or admin (also adds and deletes "
-            "articles); PASS may be a hash from `newsrag hash-password`"
-        ),
-    ] = None,
-    api_keys: Annotated[
-        str | None,
-        typer.Option(
-            "--api-keys",
-            help="A file of KEY or KEY:ROLE lines: /v1 (OpenAI-compatible) and /api/search "
-            "then need Authorization: Bearer KEY",
-        ),
-    ] = None,
-    llm: LlmSpec = None,
-    data_dir: DataDir = None,
-) -> None:
-    """Start the chat app in the browser, with an OpenAI-compatible API at /v1.
-
-    Examples:
-
-    \b
-      newsrag serve
-      newsrag serve --port 8080 --data-dir ~/newsrag-data
-      newsrag serve --host 0.0.0.0 --auth ~/.newsrag-users
-    """
-    from rag.chain import build_pipeline
-    from ui.app import launch, read_auth
-    from ui.auth import LOOPBACK_HOSTS, read_api_keys
-
-    guarded(lambda: read_auth(auth))
-    guarded(lambda: read_api_keys(api_keys))
-    if not auth and host not in LOOPBACK_HOSTS:
-        typer.echo(f"note: {host} without --auth: everyone is a reader (no one can change the "
-                   "library); use --auth with an admin line to manage it", err=True)  # fmt: skip
-    settings = load_settings(data_dir, llm)
-    pipeline = guarded(lambda: build_pipeline(settings))
-    launch(pipeline, host=host, port=port, auth=auth, api_keys=api_keys)
-
-
-@app.command("hash-password")
-def hash_password_command(
-    user: Annotated[str, typer.Argument(help="The login name.")],
-    role: Annotated[str, typer.Option(help="reader or admin.")] = "reader",
-) -> None:
-    """Print a line for the --auth file with the password hashed (scrypt); the password is read
-    from the terminal (or standard input), never from the command line.
-
-    Examples:
-
-    \b
-      newsrag hash-password ann --role admin >> ~/.newsrag-users
-    """
-    import getpass
-    import sys
-
-    from ui.auth import ROLES, hash_password
-
-    if role not in ROLES:
-        raise fail(f"--role must be one of {', '.join(ROLES)}")
-    if ":" in user or not user.strip():
-        raise fail("the login name must be non-empty and hold no ':'")
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"password for {user}: ")
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    if not password:
-        raise fail("the password is empty")
-    typer.echo(f"{user}:{hash_password(password)}:{role}")
-
-
-def sample_corpus_dir() -> Path:
-    from importlib.resources import files
-
-    return Path(str(files("rag") / "sample_corpus"))
-
-
-@app.command()
-def demo(
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
-    data_dir: DataDir = None,
-) -> None:
-    """Ingest the bundled sample articles into their own data dir and start the chat.
-
-    Examples:
-
-    \b
-      newsrag demo
-      newsrag demo --port 8080
-    """
-    settings = load_settings(data_dir)
-    demo_dir = data_dir or settings.data_dir / "demo"
-    typer.echo(f"Ingesting the sample articles into {demo_dir} ...", err=True)
-    ingest([str(sample_corpus_dir())], prune=True, source=None, data_dir=demo_dir, as_json=False)
-    typer.echo("Try: Who took over the NAM chair?", err=True)
-    serve(host=host, port=port, auth=None, api_keys=None, llm=None, data_dir=demo_dir)
-
-
+app.command()(serve)
+app.command("hash-password")(hash_password_command)
+app.command()(demo)
 app.command("eval")(eval_command)
 app.command("compare")(compare_command)
 app.command("watch")(watch_command)

@@ -57,9 +57,15 @@ def eval_command(
     )
     outcome = guarded(lambda: run_evaluation(request, guarded(lambda: build_pipeline(settings))))
     if as_json:
-        emit_json({"metrics": outcome.report["metrics"], "files": [str(f) for f in outcome.files],
-                   "regressions": [c.metric for c in outcome.comparison.regressions]
-                   if outcome.comparison else []})  # fmt: skip
+        emit_json(
+            {
+                "metrics": outcome.report["metrics"],
+                "files": [str(f) for f in outcome.files],
+                "regressions": [c.metric for c in outcome.comparison.regressions]
+                if outcome.comparison
+                else [],
+            }
+        )
     else:
         print_summary(outcome)
     if outcome.comparison is not None and outcome.comparison.regressions:

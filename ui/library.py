@@ -187,10 +187,13 @@ def add_articles(pipeline: Pipeline, paths: list[Path], problems: list[str]) -> 
 
     try:
         report = ingest(
-            paths, pipeline.store, pipeline.retriever.embeddings,
-            chunk_chars=settings.chunk_chars, max_file_bytes=settings.max_file_bytes,
+            paths,
+            pipeline.store,
+            pipeline.retriever.embeddings,
+            chunk_chars=settings.chunk_chars,
+            max_file_bytes=settings.max_file_bytes,
             progress=True,
-        )  # fmt: skip
+        )
     except StoreBusy as busy:
         return f"**Not added:** {busy}"
     return report_markdown(report.as_dict(), problems)

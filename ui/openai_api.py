@@ -44,8 +44,9 @@ class ApiError(Exception):
     def response(self) -> JSONResponse:
         from fastapi.responses import JSONResponse
 
-        body = {"error": {"message": str(self), "type": self.kind, "param": None,
-                          "code": self.code}}  # fmt: skip
+        body = {
+            "error": {"message": str(self), "type": self.kind, "param": None, "code": self.code}
+        }
         headers = {"Retry-After": str(RETRY_AFTER_S)} if self.status == 429 else None
         return JSONResponse(body, status_code=self.status, headers=headers)
 
@@ -71,8 +72,10 @@ class Gate:
 def model_ids(sessions: Sessions) -> dict[str, Preferences]:
     """Each model id a client may name, with the session choices it stands for."""
     passages = sessions.base.settings.context_passages
-    ids = {MODEL: Preferences(passages, DEFAULT),
-           f"{MODEL}:extractive": Preferences(passages, EXTRACTIVE)}  # fmt: skip
+    ids = {
+        MODEL: Preferences(passages, DEFAULT),
+        f"{MODEL}:extractive": Preferences(passages, EXTRACTIVE),
+    }
     for name in sorted(sessions.base.settings.llm_servers):
         ids[f"{MODEL}:{name}"] = Preferences(passages, NAMED_PREFIX + name)
     return ids
@@ -118,11 +121,14 @@ def content_of(answer: Answer) -> str:
 def completion(answer: Answer, model: str, answer_id: str) -> dict[str, Any]:
     message = {"role": "assistant", "content": content_of(answer)}
     return {
-        "id": answer_id, "object": "chat.completion", "created": int(time.time()), "model": model,
+        "id": answer_id,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
         "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         "newsrag": answer.model_dump(),
-    }  # fmt: skip
+    }
 
 
 def chunk(answer_id: str, model: str, delta: dict[str, str], done: bool = False) -> str:
@@ -169,16 +175,22 @@ class Handlers:
 
     def allowed(self, request: Request) -> None:
         if self.access.api_role(request.headers.get("authorization", "")) is None:
-            raise ApiError(401, "a valid API key is required (Authorization: Bearer KEY)",
-                           "invalid_request_error", "invalid_api_key")  # fmt: skip
+            raise ApiError(
+                401,
+                "a valid API key is required (Authorization: Bearer KEY)",
+                "invalid_request_error",
+                "invalid_api_key",
+            )
 
     def models(self, request: Request) -> Any:
         try:
             self.allowed(request)
         except ApiError as error:
             return error.response()
-        data = [{"id": name, "object": "model", "created": 0, "owned_by": "newsrag"}
-                for name in model_ids(self.sessions)]  # fmt: skip
+        data = [
+            {"id": name, "object": "model", "created": 0, "owned_by": "newsrag"}
+            for name in model_ids(self.sessions)
+        ]
         return {"object": "list", "data": data}
 
     async def chat(self, request: Request) -> Any:
@@ -215,13 +227,18 @@ class Handlers:
         model = str(body.get("model") or MODEL)
         prefs = model_ids(self.sessions).get(model)
         if prefs is None:
-            raise ApiError(404, f"the model '{model}' does not exist; GET /v1/models lists them",
-                           "invalid_request_error", "model_not_found")  # fmt: skip
+            raise ApiError(
+                404,
+                f"the model '{model}' does not exist; GET /v1/models lists them",
+                "invalid_request_error",
+                "model_not_found",
+            )
         question, history = conversation(body.get("messages"))
         options = body.get("newsrag") or {}
         try:
-            filters = parse_filters(options.get("since"), options.get("until"),
-                                    options.get("source"))  # fmt: skip
+            filters = parse_filters(
+                options.get("since"), options.get("until"), options.get("source")
+            )
         except (ValueError, AttributeError) as error:
             raise ApiError(400, str(error), "invalid_request_error") from None
         with self.gate:
@@ -229,8 +246,15 @@ class Handlers:
             answer = answer_stream(self.sessions, prefs, question, turns, filters).answer()
         return answer, model
 
-    def search(self, request: Request, q: str = "", k: int = 0, since: str = "",
-               until: str = "", source: str = "") -> Any:  # fmt: skip
+    def search(
+        self,
+        request: Request,
+        q: str = "",
+        k: int = 0,
+        since: str = "",
+        until: str = "",
+        source: str = "",
+    ) -> Any:
         try:
             self.allowed(request)
             if not q.strip():

@@ -51,15 +51,16 @@ def source_card(source: Source, cited: bool) -> str:
     label = "cited" if cited else "retrieved"
     elsewhere = [u for u in (safe_url(x) for x in source.also_urls) if u]
     if elsewhere:  # the same story found at other addresses (kept once)
-        links = ", ".join(f'<a href="{html.escape(u)}" rel="noopener">{html.escape(u)}</a>'
-                          for u in elsewhere)  # fmt: skip
+        links = ", ".join(
+            f'<a href="{html.escape(u)}" rel="noopener">{html.escape(u)}</a>' for u in elsewhere
+        )
         meta += f" · also at {links}"
     return (
         f'<div class="source-card {label}" data-doc-id="{html.escape(source.doc_id)}">'
         f'<div class="source-head"><b>[{source.n}]</b> {heading}</div>'
         f'<div class="source-meta">{meta} · score {source.score:.2f} · {label}</div>'
         f'<div class="source-snippet">{highlighted(source.snippet, source.evidence)}</div></div>'
-    )  # fmt: skip
+    )
 
 
 def sources_html(answer: Answer | None, show_retrieved: bool = False) -> str:

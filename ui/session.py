@@ -32,6 +32,7 @@ class Preferences:
     server_model: str = ""
     session_key: str = dataclasses.field(default="", repr=False)
     show_retrieved: bool = False
+    short_answers: bool = True  # the reader's short answer when clear (Settings.reader)
 
 
 def backend_choices(pipeline: Pipeline, role: Role) -> list[str]:
@@ -61,9 +62,12 @@ class Sessions:
     def pipeline(self, prefs: Preferences, role: Role = "reader") -> Pipeline:
         checked(prefs, self.base, role)
         settings = self.base.settings.model_copy(
-            update={"context_passages": prefs.passages,
-                    "top_k": max(self.base.settings.top_k, prefs.passages)}
-        )  # fmt: skip
+            update={
+                "context_passages": prefs.passages,
+                "top_k": max(self.base.settings.top_k, prefs.passages),
+                "reader": self.base.settings.reader and prefs.short_answers,
+            }
+        )
         llm = self.base.llm
         if prefs.backend == EXTRACTIVE:
             llm = None
@@ -72,8 +76,11 @@ class Sessions:
             key = server.api_key.get_secret_value() if server.api_key else None
             llm = self.remote_llm(server.url, server.model, key)
         elif prefs.backend == CUSTOM:
-            llm = self.remote_llm(prefs.server_url.strip(), prefs.server_model.strip(),
-                                  prefs.session_key.strip() or None)  # fmt: skip
+            llm = self.remote_llm(
+                prefs.server_url.strip(),
+                prefs.server_model.strip(),
+                prefs.session_key.strip() or None,
+            )
         return dataclasses.replace(self.base, settings=settings, llm=llm)
 
     def remote_llm(self, url: str, model: str, key: str | None) -> Any:

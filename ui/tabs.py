@@ -58,13 +58,16 @@ def library_tab(gr: Any, pipeline: Pipeline, access: Access) -> list[Any]:
             path = gr.Textbox(label="…or a file or folder on the server", elem_id="server-path")
         add = gr.Button("Add articles", variant="primary", elem_id="add-articles")
     add_files, remove = library_changes(gr, pipeline, access)
-    add.click(add_files, [files, path], [status, table], concurrency_id="library",
-              api_visibility=PRIVATE)  # fmt: skip
-    delete.click(remove, [doc_id, search], [status, table], concurrency_id="library",
-                 api_visibility=PRIVATE)  # fmt: skip
+    add.click(
+        add_files, [files, path], [status, table], concurrency_id="library", api_visibility=PRIVATE
+    )
+    delete.click(
+        remove, [doc_id, search], [status, table], concurrency_id="library", api_visibility=PRIVATE
+    )
     for event in (search.change, refresh.click):
-        event(lambda title: article_rows(pipeline, title or ""), search, table,
-              api_visibility=PRIVATE)  # fmt: skip
+        event(
+            lambda title: article_rows(pipeline, title or ""), search, table, api_visibility=PRIVATE
+        )
 
     def pick(event: Any) -> str:
         """A clicked row fills in its doc id (the last column)."""
@@ -128,43 +131,68 @@ def evaluate_tab(gr: Any, sessions: Sessions, prefs: Any, access: Access) -> Non
         return run_eval(pipeline, name, int(first or 0))
 
     gradio_types(evaluate, request=gr.Request)
-    run.click(evaluate, [dataset, limit, prefs], [headline, report], concurrency_id="answers",
-              api_visibility=PRIVATE)  # fmt: skip
+    run.click(
+        evaluate,
+        [dataset, limit, prefs],
+        [headline, report],
+        concurrency_id="answers",
+        api_visibility=PRIVATE,
+    )
 
 
 def settings_tab(gr: Any, pipeline: Pipeline, prefs: Any, access: Access) -> list[Any]:
     """The tab; returns the backend choice and the admin-only controls."""
-    gr.Markdown(f"Server default model: `{pipeline.settings.llm}`. Changes apply to this "
-                "browser session only.")  # fmt: skip
-    passages = gr.Slider(1, 6, step=1, value=pipeline.settings.context_passages,
-                         label="Passages given to the model")  # fmt: skip
+    gr.Markdown(
+        f"Server default model: `{pipeline.settings.llm}`. Changes apply to this "
+        "browser session only."
+    )
+    passages = gr.Slider(
+        1, 6, step=1, value=pipeline.settings.context_passages, label="Passages given to the model"
+    )
     # every choice at first, so that Gradio's own check of the value lets an admin's API client
     # through; the page trims a reader's choices on load, and `checked` refuses them anyway
-    backend = gr.Radio(backend_choices(pipeline, "admin"), value=DEFAULT, label="Answer with",
-                       elem_id="backend")  # fmt: skip
+    backend = gr.Radio(
+        backend_choices(pipeline, "admin"), value=DEFAULT, label="Answer with", elem_id="backend"
+    )
     with gr.Column(visible=False, elem_id="custom-server") as admin_only:
         gr.Markdown(f"For “{CUSTOM}”: the server gets the key typed here, never the operator's.")
-        url = gr.Textbox(label="OpenAI-compatible server URL", elem_id="server-url",
-                         placeholder="http://127.0.0.1:8080/v1")  # fmt: skip
+        url = gr.Textbox(
+            label="OpenAI-compatible server URL",
+            elem_id="server-url",
+            placeholder="http://127.0.0.1:8080/v1",
+        )
         model = gr.Textbox(label="Model name on that server", elem_id="server-model")
         key = gr.Textbox(label="API key for that server (this session only)", type="password")
     show = gr.Checkbox(label="Show retrieved passages that were not cited", value=False)
+    short = gr.Checkbox(
+        label="Short answers when an article states one clearly (the "
+        "sentence is highlighted in the sources)",
+        value=pipeline.settings.reader,
+        elem_id="short-answers",
+    )
     note = gr.Markdown(elem_id="settings-note")
 
     def update(
-        n: float, chosen: str, address: str, name: str, secret: str, retrieved: bool,
-        current: Preferences, request: Any = None,
-    ) -> tuple[Preferences, str]:  # fmt: skip
-        wanted = Preferences(int(n), chosen, address, name, secret, retrieved)
+        n: float,
+        chosen: str,
+        address: str,
+        name: str,
+        secret: str,
+        retrieved: bool,
+        brief: bool,
+        current: Preferences,
+        request: Any = None,
+    ) -> tuple[Preferences, str]:
+        wanted = Preferences(int(n), chosen, address, name, secret, retrieved, brief)
         try:
             return checked(wanted, pipeline, access.role(request)), ""
         except (PermissionError, ValueError) as error:
             return current, refused(error)  # the session keeps what it had
 
     gradio_types(update, request=gr.Request)
-    for control in (passages, backend, url, model, key, show):
-        control.change(update, [passages, backend, url, model, key, show, prefs], [prefs, note],
-                       api_visibility=PRIVATE)  # fmt: skip
+    controls = [passages, backend, url, model, key, show, short]
+    for control in controls:
+        control.change(update, [*controls, prefs], [prefs, note], api_visibility=PRIVATE)
     return [backend, admin_only]
 
 
