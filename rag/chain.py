@@ -1,9 +1,9 @@
 """The question path: one entry point, `Pipeline.ask`, calls the stages in order.
 
 question (rag/question.py) -> retrieve (rag/retrieval.py) -> choose context (rag/context.py)
--> gate (rag/gate.py) -> read the short answer (rag/read.py, rag/reader.py) -> when it is
-not clear: prompt (rag/prompt.py) -> generate (rag/generate.py) -> verify, with the
-extractive fallback (rag/verify.py, rag/evidence.py) -> assemble (rag/assemble.py).
+-> gate (rag/gate.py) -> prompt (rag/prompt.py) -> generate (rag/generate.py) -> verify, with
+the extractive fallback (rag/verify.py, rag/evidence.py) -> read the short answer (rag/read.py,
+rag/reader.py) -> assemble (rag/assemble.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from rag.gate import gate
 from rag.generate import stream_draft
 from rag.passage import Passage
 from rag.question import Question
-from rag.read import is_clear, read_context, short_answer
+from rag.read import agrees, read_context, short_answer
 from rag.retrieval import Filters, NewsRetriever
 from rag.state import Response, State
 from rag.store import NewsStore
@@ -97,15 +97,14 @@ class Pipeline:
             state.verdict = Verdict(REFUSAL, [], refused=True)
         else:
             state.context = shape(state.selected, state.question, self.settings, self.retriever)
-            if self.settings.reader:
+            if self.llm is not None:
+                yield from self.generate(state, self.llm)
+            state.verdict = check(state.draft, state.question, state.context)
+            if self.settings.reader and not state.verdict.refused:
                 embed = self.retriever.embeddings.embed_documents
                 state.reading = read_context(state.question, state.context, embed)
-                if is_clear(state.reading, self.settings.reader_margin):
+                if agrees(state.reading, state.verdict, self.settings.reader_margin):
                     state.verdict = short_answer(state.reading)
-            if state.verdict is None:
-                if self.llm is not None:
-                    yield from self.generate(state, self.llm)
-                state.verdict = check(state.draft, state.question, state.context)
         total = time.perf_counter() - started
         timings = Timings(
             retrieve_s=round(state.retrieve_s, 4),

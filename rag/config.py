@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     reader: bool = Field(
         True,
         description="answer with the short span the reader finds (rag/read.py) when its "
-        "pick is clear, before any model writes",
+        "pick is clear and the verified answer says the same",
     )
     reader_margin: float = Field(
         0.0,

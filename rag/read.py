@@ -1,11 +1,18 @@
-"""Stage: read the short answer out of the context, before any model writes.
+"""Stage: read the short answer out of the context, once the verified answer is known.
 
-The reader (rag/reader.py) ranks every sentence of the passages the model would see and the
-candidate spans of the asked-for kind in the best of them. When its pick is clear, the answer
-is that span with its citation ("Steve Linford [1].") and the sentence it came from is the
-evidence: short, grounded by construction (the span is the passage's own words), and no
-generation is needed. When the pick is not clear, the question goes on to the model (or the
-quoted evidence), as before."""
+The reader (rag/reader.py) ranks every sentence of the passages the model saw and the candidate
+spans of the asked-for kind in the best of them. When its pick is clear and the verified answer
+(the model's checked sentence, or the quoted evidence) says the same, the answer becomes that
+span with its citation ("Steve Linford [1].") and the sentence it came from is the evidence:
+short, and grounded by construction (the span is the passage's own words). When the two
+disagree, the verified answer stands as before.
+
+Why agreement, not the reader alone: answering with the reader's pick whenever it was clear
+scored answer_contains 0.585 against 0.488 on our tune split, but 0.500 against 0.529 on the
+test split and 0.500 against 0.647 on the shared dev set, and it answered near-miss questions
+the old path refused: its rules (fitted by hand on tune) pick the wrong span of the right
+sentence too often ("one" for a head count, a capitalised word for a city). Two readers that
+agree are right far more often than either alone."""
 
 from __future__ import annotations
 
@@ -39,6 +46,14 @@ def is_clear(reading: Reading, min_margin: float) -> bool:
         return False
     features = reading.features
     return best.fit >= 1.0 and best.in_question == 0.0 and features["margin"] >= min_margin
+
+
+def agrees(reading: Reading, verdict: Verdict, min_margin: float) -> bool:
+    """The reader's clear pick appears in the verified answer's own words."""
+    if not is_clear(reading, min_margin) or reading.answer is None or verdict.refused:
+        return False
+    said = " ".join(verdict.text.lower().split())
+    return " ".join(reading.answer.text.lower().split()) in said
 
 
 def short_answer(reading: Reading) -> Verdict:

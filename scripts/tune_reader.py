@@ -2,7 +2,7 @@
 
 For each case the pipeline answers with the reader off (the model, or the quote), and the
 reader reads the same context; the table then shows, per margin threshold, what answering
-with the reader's span whenever its pick is clear would score: answer_contains, token F1,
+with the reader's span whenever its pick is clear and the verified answer says it would score: answer_contains, token F1,
 how many unanswerable cases it would answer, and how many answers come from the reader.
 
     python scripts/tune_reader.py --data-dir DIR --dataset eval/questions/tune.jsonl
@@ -19,7 +19,8 @@ from eval.cases import read_cases
 from eval.metrics import answer_contains, token_f1
 from rag.chain import build_pipeline
 from rag.config import Settings
-from rag.read import is_clear, read_context
+from rag.read import agrees, read_context
+from rag.verify import Verdict
 
 THRESHOLDS = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 99.0]
 
@@ -54,7 +55,8 @@ def score(rows: list[dict[str, Any]], margin: float) -> dict[str, float]:
     contains, f1s, answered_unanswerable, from_reader = [], [], 0, 0
     for row in rows:
         case, reading = row["case"], row["reading"]
-        use = reading is not None and not row["old_refused"] and is_clear(reading, margin)
+        said = Verdict(row["old"], [], refused=row["old_refused"])
+        use = reading is not None and agrees(reading, said, margin)
         text, refused = (row["span"], False) if use else (row["old"], row["old_refused"])
         from_reader += use
         if case.answerable:

@@ -1,15 +1,15 @@
-"""The read stage: a clear short answer is the answer, with its sentence as the evidence and
-no model call; an unclear one goes on to the model as before."""
+"""The read stage: when the reader's clear pick is what the verified answer says, the answer is
+that short span with its sentence as the evidence; otherwise the verified answer stands."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from langchain_core.language_models.fake import FakeListLLM
 
+from rag.chain import Pipeline
 from rag.config import Settings
-from rag.read import is_clear, short_answer
+from rag.read import agrees, is_clear, short_answer
 from rag.reader import Candidate, Reading
+from rag.verify import Verdict
 from tests.conftest import sample_pipeline
 
 SENTENCE = "Spamhaus director Steve Linford said the list had grown."
@@ -37,32 +37,33 @@ def test_the_short_answer_cites_its_passage_and_keeps_the_sentence_as_evidence()
     assert verdict.evidence == {1: [SENTENCE]} and not verdict.refused
 
 
-class NoModel(FakeListLLM):
-    """Fails the test if the pipeline asks it to write."""
+def test_the_short_answer_needs_the_verified_answer_to_say_the_same() -> None:
+    said = Verdict("The director is Steve Linford [1].", [1], {1: [SENTENCE]})
+    assert agrees(reading(), said, 0.0)
+    assert not agrees(reading(), Verdict("The director is Jo Bloggs [1].", [1]), 0.0)
+    assert not agrees(reading(), Verdict("I couldn't find this.", [], refused=True), 0.0)
+    assert not agrees(reading(margin=0.1), said, 0.5)
 
-    def _call(self, *args: Any, **kwargs: Any) -> str:
-        raise AssertionError("the model was called although the reader's pick was clear")
 
-
-def test_a_clear_reading_answers_without_the_model(settings: Settings) -> None:
-    pipeline = sample_pipeline(settings, NoModel(responses=["x"]), reader=True)
-    pipeline = pipeline.__class__(
-        pipeline.settings.model_copy(update={"reader_margin": 0.0}),
-        pipeline.retriever,
+def with_reader(settings: Settings, draft: str) -> Pipeline:
+    pipeline = sample_pipeline(settings, FakeListLLM(responses=[draft]), reader=True)
+    return Pipeline(
+        pipeline.settings.model_copy(update={"reader_margin": 0.0}), pipeline.retriever,
         pipeline.llm,
-    )
-    answer = pipeline.ask("Until what year is Uganda due to chair the Non-Aligned Movement?")
-    shown = answer.answer()
+    )  # fmt: skip
+
+
+QUESTION = "Until what year is Uganda due to chair the Non-Aligned Movement?"
+
+
+def test_an_agreeing_reading_shortens_the_answer_to_its_span(settings: Settings) -> None:
+    pipeline = with_reader(settings, "Uganda will hold the chair until 2027 [1].")
+    shown = pipeline.ask(QUESTION).answer()
     assert shown.answer == "2027 [1]." and shown.cited == [1] and not shown.refused
     assert shown.sources[0].doc_id == "world/nam-chair-uganda"
     assert shown.sources[0].evidence == ["Uganda is due to hold the chair until 2027."]
 
 
-def test_an_unclear_reading_goes_on_to_the_model(settings: Settings) -> None:
-    llm = FakeListLLM(responses=["Uganda took over the chair [1]."])
-    pipeline = sample_pipeline(settings, llm, reader=True)
-    pipeline = pipeline.__class__(
-        pipeline.settings.model_copy(update={"reader_margin": 1e9}), pipeline.retriever, llm
-    )
-    answer = pipeline.ask("Which country took over the Non-Aligned Movement chair?").answer()
-    assert answer.answer == "Uganda took over the chair [1]."
+def test_a_disagreeing_reading_leaves_the_verified_answer(settings: Settings) -> None:
+    pipeline = with_reader(settings, "Uganda took over the chair in 2024 [1].")
+    assert pipeline.ask(QUESTION).answer().answer == "Uganda took over the chair in 2024 [1]."
