@@ -2,8 +2,9 @@
 
 For each case the pipeline answers with the reader off (the model, or the quote), and the
 reader reads the same context; the table then shows, per margin threshold, what answering
-with the reader's span whenever its pick is clear and the verified answer says it would score: answer_contains, token F1,
-how many unanswerable cases it would answer, and how many answers come from the reader.
+with the reader's span whenever its pick is clear and the verified answer says it would
+score: answer_contains, token F1, how many unanswerable cases it would answer, and how many
+answers come from the reader.
 
     python scripts/tune_reader.py --data-dir DIR --dataset eval/questions/tune.jsonl
 """
