@@ -49,11 +49,17 @@ def is_clear(reading: Reading, min_margin: float) -> bool:
 
 
 def agrees(reading: Reading, verdict: Verdict, min_margin: float) -> bool:
-    """The reader's clear pick appears in the verified answer's own words."""
+    """The reader's clear pick, and no other candidate of the asked kind, appears in the
+    verified answer's own words."""
     if not is_clear(reading, min_margin) or reading.answer is None or verdict.refused:
         return False
     said = " ".join(verdict.text.lower().split())
-    return " ".join(reading.answer.text.lower().split()) in said
+    if " ".join(reading.answer.text.lower().split()) not in said:
+        return False
+    # the verified answer also says another fitting candidate ("109,000 people in more than
+    # 120 countries"): it does not tell which one answers, so the two do not agree on one
+    rivals = [c for c in reading.candidates[1:] if c.fit >= 1.0 and c.text.lower() in said]
+    return not rivals
 
 
 def short_answer(reading: Reading) -> Verdict:

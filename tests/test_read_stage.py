@@ -43,6 +43,9 @@ def test_the_short_answer_needs_the_verified_answer_to_say_the_same() -> None:
     assert not agrees(reading(), Verdict("The director is Jo Bloggs [1].", [1]), 0.0)
     assert not agrees(reading(), Verdict("I couldn't find this.", [], refused=True), 0.0)
     assert not agrees(reading(margin=0.1), said, 0.5)
+    rival = Candidate("Jo Bloggs", "name", SENTENCE, 0, 2.0, 1.0)
+    both = Reading("person", reading().answer, [reading().answer, rival], [], {"margin": 1.0})
+    assert not agrees(both, Verdict("Steve Linford and Jo Bloggs run it [1].", [1]), 0.0)
 
 
 def with_reader(settings: Settings, draft: str) -> Pipeline:
