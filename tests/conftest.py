@@ -212,3 +212,31 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/v1"
     with running(command, f"{url}/models", tmp_path_factory.mktemp("server") / "server.log"):
         yield url
+
+
+@contextmanager
+def serving_sample(
+    folder: Path,
+    embeddings: Embeddings,
+    options: list[str],
+    ready_path: str = "/",
+    env: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """A real `newsrag serve` on 127.0.0.1 over the sample corpus (ingested into folder/data
+    with `embeddings`), with the given options; yields its base URL (ending in '/')."""
+    import os
+
+    from ingest.pipeline import ingest
+    from rag.store import open_store
+
+    data = folder / "data"
+    ingest([SAMPLE_CORPUS], open_store(Settings(data_dir=data), "all-MiniLM-L6-v2"), embeddings)
+    port = free_port()
+    newsrag = str(Path(sys.executable).with_name("newsrag"))
+    command = [newsrag, "serve", "--data-dir", str(data), "--port", str(port), *options]
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
+    url = f"http://127.0.0.1:{port}/"
+    with running(command, url + ready_path.lstrip("/"), folder / "serve.log", 120,
+                 environment, headers):  # fmt: skip
+        yield url

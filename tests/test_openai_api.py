@@ -5,11 +5,8 @@ OpenAI's shape. The busy answer (429) is tested in-process with a slow stub mode
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,10 +14,8 @@ import pytest
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models.fake import FakeListLLM
 
-from ingest.pipeline import ingest
 from rag.config import Settings
-from rag.store import open_store
-from tests.conftest import SAMPLE_CORPUS, free_port, running, sample_pipeline, write
+from tests.conftest import free_port, sample_pipeline, serving_sample, write
 from ui.app import launch
 from ui.openai_api import Gate
 
@@ -33,28 +28,11 @@ def base_url(
     tmp_path_factory: pytest.TempPathFactory, real_embeddings: Embeddings
 ) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("openai-api")
-    data = folder / "data"
-    ingest(
-        [SAMPLE_CORPUS], open_store(Settings(data_dir=data), "all-MiniLM-L6-v2"), real_embeddings
-    )
     keys = write(folder / "keys", f"# one key a line\n{KEY}\n")
-    port = free_port()
-    newsrag = str(Path(sys.executable).with_name("newsrag"))
-    command = [
-        newsrag,
-        "serve",
-        "--data-dir",
-        str(data),
-        "--api-keys",
-        str(keys),
-        "--port",
-        str(port),
-    ]
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
-    url = f"http://127.0.0.1:{port}/v1"
     headers = {"Authorization": f"Bearer {KEY}"}
-    with running(command, f"{url}/models", folder / "serve.log", 120, env, headers):
-        yield url
+    options = ["--api-keys", str(keys)]
+    with serving_sample(folder, real_embeddings, options, "/v1/models", None, headers) as url:
+        yield url + "v1"
 
 
 def client(base_url: str) -> Any:

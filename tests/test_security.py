@@ -7,21 +7,15 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from ingest.pipeline import ingest
-from rag.config import Settings
-from rag.store import open_store
-from tests.conftest import SAMPLE_CORPUS, free_port, running, write
+from tests.conftest import serving_sample, write
 from ui.auth import hash_password
 
 pytestmark = pytest.mark.models
@@ -90,10 +84,6 @@ def served(
     """`newsrag serve --auth` over the sample corpus, extractive by default, with one allowed
     ingest root, an operator key and one named model server (the listener)."""
     folder = tmp_path_factory.mktemp("served")
-    data = folder / "data"
-    ingest(
-        [SAMPLE_CORPUS], open_store(Settings(data_dir=data), "all-MiniLM-L6-v2"), real_embeddings
-    )
     allowed = folder / "allowed"
     write(
         allowed / "desk" / "ferry.txt",
@@ -115,31 +105,15 @@ def served(
             "api_key": NAMED_KEY,
         }
     }
-    env = dict(
-        os.environ,
-        NEWSRAG_OPENAI_API_KEY=OPERATOR_KEY,
-        OPENAI_API_KEY=OPERATOR_KEY,
-        NEWSRAG_INGEST_ROOTS=str(allowed),
-        NEWSRAG_LLM_SERVERS=json.dumps(lab),
-        HF_HUB_OFFLINE="1",
-        GRADIO_ANALYTICS_ENABLED="False",
-    )
-    port = free_port()
-    newsrag = str(Path(sys.executable).with_name("newsrag"))
-    command = [
-        newsrag,
-        "serve",
-        "--data-dir",
-        str(data),
-        "--auth",
-        str(users),
-        "--llm",
-        "none",
-        "--port",
-        str(port),
-    ]
-    url = f"http://127.0.0.1:{port}/"
-    with running(command, url, folder / "serve.log", 120, env, basic(*ADMIN)):
+    env = {
+        "NEWSRAG_OPENAI_API_KEY": OPERATOR_KEY,
+        "OPENAI_API_KEY": OPERATOR_KEY,
+        "NEWSRAG_INGEST_ROOTS": str(allowed),
+        "NEWSRAG_LLM_SERVERS": json.dumps(lab),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    options = ["--auth", str(users), "--llm", "none"]
+    with serving_sample(folder, real_embeddings, options, "/", env, basic(*ADMIN)) as url:
         yield {"url": url, "allowed": allowed, "secret": secret}
 
 
