@@ -81,6 +81,8 @@ def test_human_output_names_the_sources(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0
     assert "Sources:" in result.stdout and "[1] Uganda takes over" in result.stdout
+    # the sentence the answer rests on is printed under its source
+    assert "\n      “" in result.stdout and "Uganda" in result.stdout.split("\n      “")[1]
 
 
 def test_ingest_reports_skipped_files_in_plain_words(tmp_path: Path) -> None:

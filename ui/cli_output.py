@@ -17,17 +17,20 @@ def emit_json(payload: Any) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
-def print_sources(sources: list[Source]) -> None:
+def print_sources(sources: list[Source], cited: list[int] | None = None) -> None:
+    """One line a source; under a cited one, the sentences the answer rests on."""
     for src in sources:
         meta = ", ".join(p for p in (src.source, src.published or "undated") if p)
         typer.echo(f"  [{src.n}] {src.title} ({meta}) · {src.doc_id} · score {src.score:.2f}")
+        for sentence in src.evidence if cited and src.n in cited else []:
+            typer.echo(f"      “{sentence.strip('“”')}”")
 
 
 def print_answer(answer: Answer) -> None:
     typer.echo(answer.answer)
     if answer.sources:
         typer.echo("\nClosest articles:" if answer.refused else "\nSources:")
-        print_sources(answer.sources)
+        print_sources(answer.sources, [] if answer.refused else answer.cited)
 
 
 def show_stream(response: Response, live: bool) -> Answer:
