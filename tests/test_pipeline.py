@@ -88,7 +88,9 @@ def injected_pipeline(tmp_path: Path, settings: Settings, llm: FakeListLLM) -> P
     store = open_store(settings, "fake")
     ingest([tmp_path / "news"], store, embeddings)
     retriever = NewsRetriever(store=store, embeddings=embeddings)
-    return Pipeline(settings.model_copy(update={"min_relevance": 0.1}), retriever, llm)
+    # the model's own text is the subject here, not the short answer
+    changes = {"min_relevance": 0.1, "reader": False}
+    return Pipeline(settings.model_copy(update=changes), retriever, llm)
 
 
 def test_injected_instructions_never_reach_the_model_or_the_answer(
