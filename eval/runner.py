@@ -12,7 +12,7 @@ from eval.cases import EvalCase
 from rag.answer import Answer
 from rag.chain import Pipeline
 from rag.passage import Passage
-from rag.text import CITATION
+from rag.text import CITATION, split_sentences
 from rag.verify import claim_terms
 
 RANKED_DEPTH = 10  # recall@10 and mrr@10 need ten articles, whatever -k the answer used
@@ -54,7 +54,9 @@ def is_grounded(answer: Answer) -> bool:
     """Every number and proper name of the answer appears in a source it cites."""
     cited = " ".join(f"{s.title} {s.snippet}" for s in answer.sources if s.n in answer.cited)
     said = CITATION.sub("", answer.answer).strip("“” ")
-    return all(term.lower() in cited.lower() for term in claim_terms(said))
+    # sentence by sentence, as verification reads it: a second sentence's "She" is no name
+    terms = [term for sentence in split_sentences(said) for term in claim_terms(sentence)]
+    return all(term.lower() in cited.lower() for term in terms)
 
 
 def run_case(pipeline: Pipeline, case: EvalCase, k: int | None) -> dict[str, Any]:

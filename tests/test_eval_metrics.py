@@ -85,3 +85,29 @@ def test_paired_bootstrap_tells_a_consistent_drop_from_noise() -> None:
     assert low < 0 < high  # as many cases got better as got worse
     with pytest.raises(ValueError):
         paired_bootstrap_ci([1.0], [1.0, 0.0])
+
+
+def test_grounded_reads_the_answer_sentence_by_sentence() -> None:
+    from eval.runner import is_grounded
+    from rag.answer import Answer, Source
+
+    source = Source(
+        n=1,
+        doc_id="a",
+        title="Trial opens",
+        published=None,
+        source="x",
+        url="",
+        score=0.5,
+        snippet="Caroline Ellison, the CEO of Alameda, was used as a front.",
+    )
+    answer = Answer(
+        question="q",
+        answer="Caroline Ellison was the front [1]. She was the CEO of Alameda [1].",
+        refused=False,
+        sources=[source],
+        cited=[1],
+    )
+    assert is_grounded(answer)  # "She" opens a sentence: no name to find in the source
+    made_up = answer.model_copy(update={"answer": "She met Gary Wang [1]."})
+    assert not is_grounded(made_up)
