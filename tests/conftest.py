@@ -237,6 +237,7 @@ def serving_sample(
     command = [newsrag, "serve", "--data-dir", str(data), "--port", str(port), *options]
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     url = f"http://127.0.0.1:{port}/"
-    with running(command, url + ready_path.lstrip("/"), folder / "serve.log", 120,
-                 environment, headers):  # fmt: skip
+    with running(
+        command, url + ready_path.lstrip("/"), folder / "serve.log", 120, environment, headers
+    ):
         yield url

@@ -17,7 +17,7 @@ from langchain_core.language_models.fake import FakeListLLM
 from rag.config import Settings
 from tests.conftest import free_port, sample_pipeline, serving_sample, write
 from ui.app import launch
-from ui.openai_api import Gate
+from ui.openai_api import AnswerSlots
 
 KEY = "sk-newsrag-test-key"
 NAM = "Who took over the NAM chair?"
@@ -129,7 +129,7 @@ def test_a_full_queue_answers_429_with_retry_after(settings: Settings) -> None:
     demo = launch(
         sample_pipeline(settings, slow),
         port=port,
-        api_gate=Gate(waiting=1),
+        api_gate=AnswerSlots(waiting=1),
         prevent_thread_lock=True,
         quiet=True,
     )

@@ -51,9 +51,10 @@ def test_the_short_answer_needs_the_verified_answer_to_say_the_same() -> None:
 def with_reader(settings: Settings, draft: str) -> Pipeline:
     pipeline = sample_pipeline(settings, FakeListLLM(responses=[draft]), reader=True)
     return Pipeline(
-        pipeline.settings.model_copy(update={"reader_margin": 0.0}), pipeline.retriever,
+        pipeline.settings.model_copy(update={"reader_margin": 0.0}),
+        pipeline.retriever,
         pipeline.llm,
-    )  # fmt: skip
+    )
 
 
 QUESTION = "Until what year is Uganda due to chair the Non-Aligned Movement?"

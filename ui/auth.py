@@ -136,6 +136,8 @@ class Access:
         # bound beyond loopback without logins lets nobody change the library.
         self.default_role: Role = "admin" if host in LOOPBACK_HOSTS else "reader"
         self._verified: dict[bytes, str] = {}  # sha256(header) -> user; scrypt once per login
+        # what an unknown name is checked against, so that it costs one scrypt like a known one
+        self._decoy = hash_password("", salt=b"newsrag-decoy-16")
 
     @property
     def enabled(self) -> bool:
@@ -155,7 +157,7 @@ class Access:
             return None
         user = self.users.get(name)
         # a made-up user costs the same check as a real one: timing tells no names apart
-        secret = user.secret if user else hash_password("", salt=b"0" * 16)
+        secret = user.secret if user else self._decoy
         if not password_matches(password, secret) or user is None:
             return None
         if len(self._verified) > 1024:  # bounded: a flood of logins cannot grow it

@@ -51,7 +51,7 @@ class ApiError(Exception):
         return JSONResponse(body, status_code=self.status, headers=headers)
 
 
-class Gate:
+class AnswerSlots:
     """One answer at a time (the chat's queue has its own); a few may wait, the rest are told
     to come back (429) instead of piling up."""
 
@@ -131,37 +131,38 @@ def completion(answer: Answer, model: str, answer_id: str) -> dict[str, Any]:
     }
 
 
-def chunk(answer_id: str, model: str, delta: dict[str, str], done: bool = False) -> str:
+def chunk(answer_id: str, model: str, delta: dict[str, str], done: bool = False) -> dict[str, Any]:
     choice = {"index": 0, "delta": delta, "finish_reason": "stop" if done else None}
-    body = {
+    return {
         "id": answer_id,
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": model,
         "choices": [choice],
     }
+
+
+def event(body: dict[str, Any]) -> str:
     return f"data: {json.dumps(body)}\n\n"
 
 
 def streamed(answer: Answer, model: str, answer_id: str) -> Iterator[str]:
     """Server-sent events: the verified answer (verification may rewrite a draft, and a stream
     cannot take text back), then the final chunk carrying the answer object, then [DONE]."""
-    yield chunk(answer_id, model, {"role": "assistant", "content": ""})
+    yield event(chunk(answer_id, model, {"role": "assistant", "content": ""}))
     text = content_of(answer)
     for start in range(0, len(text), 64):
-        yield chunk(answer_id, model, {"content": text[start : start + 64]})
-    final = json.loads(chunk(answer_id, model, {}, done=True)[len("data: ") :])
-    final["newsrag"] = answer.model_dump()
-    yield f"data: {json.dumps(final)}\n\n"
+        yield event(chunk(answer_id, model, {"content": text[start : start + 64]}))
+    yield event(chunk(answer_id, model, {}, done=True) | {"newsrag": answer.model_dump()})
     yield "data: [DONE]\n\n"
 
 
-def openai_router(sessions: Sessions, access: Access, gate: Gate | None = None) -> APIRouter:
+def openai_router(sessions: Sessions, access: Access, gate: AnswerSlots | None = None) -> APIRouter:
     """The routes; each checks its caller (API key or login) before anything else."""
     from fastapi import APIRouter
 
     router = APIRouter()
-    gate = gate or Gate()
+    gate = gate or AnswerSlots()
     handlers = Handlers(sessions, access, gate)
     router.add_api_route("/v1/models", handlers.models, methods=["GET"])
     router.add_api_route("/v1/chat/completions", handlers.chat, methods=["POST"])
@@ -170,7 +171,7 @@ def openai_router(sessions: Sessions, access: Access, gate: Gate | None = None) 
 
 
 class Handlers:
-    def __init__(self, sessions: Sessions, access: Access, gate: Gate) -> None:
+    def __init__(self, sessions: Sessions, access: Access, gate: AnswerSlots) -> None:
         self.sessions, self.access, self.gate = sessions, access, gate
 
     def allowed(self, request: Request) -> None:
