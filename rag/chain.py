@@ -22,8 +22,9 @@ from rag.followup import Turn
 from rag.gate import gate
 from rag.generate import stream_draft
 from rag.passage import Passage
+from rag.policy import Policy, apply_policy, load_policy
 from rag.question import Question
-from rag.read import agrees, read_context, short_answer
+from rag.read import agrees, read_context, short_answer, yes_no
 from rag.retrieval import Filters, NewsRetriever
 from rag.state import Response, State
 from rag.store import NewsStore
@@ -37,6 +38,7 @@ class Pipeline:
     settings: Settings
     retriever: NewsRetriever
     llm: BaseLLM | None
+    policy: Policy | None = None  # None: the fitted one (rag/policy.json), loaded on first use
 
     @property
     def store(self) -> NewsStore:
@@ -100,11 +102,8 @@ class Pipeline:
             if self.llm is not None:
                 yield from self.generate(state, self.llm)
             state.verdict = check(state.draft, state.question, state.context)
-            if self.settings.reader and not state.verdict.refused:
-                embed = self.retriever.embeddings.embed_documents
-                state.reading = read_context(state.question, state.context, embed)
-                if agrees(state.reading, state.verdict, self.settings.reader_margin):
-                    state.verdict = short_answer(state.reading)
+            if self.settings.reader:
+                self.read(state)
         total = time.perf_counter() - started
         timings = Timings(
             retrieve_s=round(state.retrieve_s, 4),
@@ -113,6 +112,26 @@ class Pipeline:
             first_token_s=state.first_token_s,
         )
         state.answer = assemble(state, timings)
+
+    def read(self, state: State) -> None:
+        """The short answer: yes/no first for a yes/no question; otherwise the answer policy
+        picks the reader's span, the verified answer or a refusal (or, with the policy off,
+        the span replaces the verified answer when the two agree)."""
+        assert state.verdict is not None
+        embed = self.retriever.embeddings.embed_documents
+        if state.question.asked != "yesno" and self.settings.policy == "off":
+            if state.verdict.refused:
+                return
+            state.reading = read_context(state.question, state.context, embed)
+            if agrees(state.reading, state.verdict, self.settings.reader_margin):
+                state.verdict = short_answer(state.reading)
+            return
+        state.reading = read_context(state.question, state.context, embed)
+        if state.question.asked == "yesno":
+            if state.reading.answer is not None:
+                state.verdict = yes_no(state.reading, state.verdict)
+            return
+        state.verdict, state.choice = apply_policy(state, self.policy or load_policy())
 
     def generate(self, state: State, llm: BaseLLM) -> Iterator[str]:
         started = time.perf_counter()

@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         description="answer with the short span the reader finds (rag/read.py) when its "
         "pick is clear and the verified answer says the same",
     )
+    policy: Literal["learned", "off"] = Field(
+        "off",
+        description="learned: two logistic models (rag/policy.json, fitted on our tune split "
+        "by scripts/fit_policy.py) choose the reader's short span, the verified answer, or a "
+        "refusal; off: the hand-written rule (the span when both agree)",
+    )
     reader_margin: float = Field(
         0.0,
         ge=0.0,

@@ -67,3 +67,17 @@ def short_answer(reading: Reading) -> Verdict:
     assert reading.answer is not None
     n = reading.answer.passage + 1
     return Verdict(f"{reading.answer.text} [{n}].", [n], {n: [reading.answer.sentence]})
+
+
+def yes_no(reading: Reading, verdict: Verdict) -> Verdict:
+    """A yes/no question gets "Yes." or "No." first, then what it rests on: the verified
+    answer, or else the best evidence sentence quoted. The decision is the reader's
+    (rag.reader.decide_yes_no: does the best evidence sentence negate the claim), which is
+    weak; the evidence shown lets the reader of the answer judge it."""
+    assert reading.answer is not None
+    said = reading.answer.text.capitalize()
+    if not verdict.refused:
+        return Verdict(f"{said}. {verdict.text}", verdict.cited, verdict.evidence)
+    best = reading.sentences[0]
+    n = best.passage + 1
+    return Verdict(f"{said}: “{best.text}” [{n}]", [n], {n: [best.text]})

@@ -15,9 +15,10 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Literal, Protocol
 
 from rag.candidates import WORD, Span, asked_kind, content_stems, extract, kind_fit, stem
+from rag.ranker import Ranker, asked_unit, candidate_signals, load_ranker
 from rag.reader_signals import features
 from rag.text import split_sentences
 
@@ -53,6 +54,7 @@ class Candidate:
     fit: float = 0.0  # kind match with the question, 0..1
     in_question: float = 0.0  # share of its words already in the question
     llr: float = 0.0  # scorer's calibrated log-likelihood gain, 0 without a scorer
+    signals: dict[str, float] = field(default_factory=dict)  # what the ranker weighed
 
 
 @dataclass
@@ -197,21 +199,39 @@ def rank_candidates(
     weights: Weights = Weights(),
     common: frozenset[str] = frozenset(),
     asked: str | None = None,
+    ranker: Ranker | Literal["fitted"] | None = "fitted",
 ) -> list[Candidate]:
-    """Candidates from the best sentences, best first, one entry per distinct text."""
-    asked, asked_words = asked or asked_kind(question), _words(f"{question} {context}")
+    """Candidates from the best sentences, best first, one entry per distinct text. `ranker`:
+    the fitted logistic ranking (rag/ranker.py), or None for the hand weights alone."""
+    asked, unit = asked or asked_kind(question), asked_unit(question)
+    # the unit a count asks for belongs to its answer: "60 films" for "how many films"
+    asked_words = {w for w in _words(f"{question} {context}") if unit is None or stem(w) != unit}
     q_stems = content_stems(question) | content_stems(context)
+    model = load_ranker() if ranker == "fitted" else ranker
+    texts = [e.text.lower() for e in sentences]
     best: dict[str, Candidate] = {}
-    for ev in sentences[: weights.sentences_read]:
+    for rank, ev in enumerate(sentences[: weights.sentences_read]):
         for span, fit in new_spans(ev.text, asked, asked_words, common):
             inq = in_question_share(span.text, asked_words)
-            score = (
-                ev.score
-                + weights.fit * fit
-                + weights.proximity * proximity(ev.text, span, q_stems)
-                - weights.in_question * inq
+            near = proximity(ev.text, span, q_stems)
+            hand = (
+                ev.score + weights.fit * fit + weights.proximity * near - weights.in_question * inq
             )
-            cand = Candidate(span.text, span.kind, ev.text, ev.passage, score, fit, inq)
+            signals = candidate_signals(
+                ev.text,
+                span,
+                fit=fit,
+                near=near,
+                in_question=inq,
+                sentence_rank=rank,
+                sentence_score=ev.score,
+                mentions=sum(span.text.lower() in t for t in texts),
+                unit=unit,
+            ) | {"hand_score": hand}
+            score = model.score(signals) if model is not None else hand
+            cand = Candidate(
+                span.text, span.kind, ev.text, ev.passage, score, fit, inq, 0.0, signals
+            )
             key = span.text.lower()
             if key not in best or best[key].score < score:
                 best[key] = cand
@@ -264,6 +284,7 @@ def read(
     context: str = "",
     weights: Weights = Weights(),
     asked: str | None = None,
+    ranker: Ranker | Literal["fitted"] | None = "fitted",
 ) -> Reading:
     """Read the short answer out of the passages (best first).
 
@@ -276,6 +297,8 @@ def read(
         feats = features(sentences, [answer], question) | {"yes_no_odds": odds}
         return Reading(asked, answer, [answer], sentences, feats)
     common = lower_words(passages)
-    candidates = rank_candidates(question, sentences, context, scorer, weights, common, asked)
+    candidates = rank_candidates(
+        question, sentences, context, scorer, weights, common, asked, ranker
+    )
     best = candidates[0] if candidates else None
     return Reading(asked, best, candidates, sentences, features(sentences, candidates, question))

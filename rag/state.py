@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from rag.answer import Answer
 from rag.gate import Gate
 from rag.passage import Passage
+from rag.policy import Choice
 from rag.question import Question
 from rag.reader import Reading
 from rag.verify import Verdict
@@ -26,6 +27,7 @@ class State:
     gate: Gate = field(default_factory=Gate)
     context: list[Passage] = field(default_factory=list)  # exactly what the model is shown
     reading: Reading | None = None  # the reader's pick from the context, with its features
+    choice: Choice | None = None  # the answer policy's pick and its probabilities
     draft: str | None = None  # the model's text, unchecked; None: no model, or gate refused
     first_token_s: float | None = None
     verdict: Verdict | None = None  # what may be shown, and whether it is a refusal

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from langchain_core.language_models.fake import FakeListLLM
 
+from rag.answer import REFUSAL
 from rag.chain import Pipeline
 from rag.config import Settings
-from rag.read import agrees, is_clear, short_answer
-from rag.reader import Candidate, Reading
+from rag.read import agrees, is_clear, short_answer, yes_no
+from rag.reader import Candidate, Evidence, Reading, decide_yes_no
 from rag.verify import Verdict
 from tests.conftest import sample_pipeline
 
@@ -51,7 +52,7 @@ def test_the_short_answer_needs_the_verified_answer_to_say_the_same() -> None:
 def with_reader(settings: Settings, draft: str) -> Pipeline:
     pipeline = sample_pipeline(settings, FakeListLLM(responses=[draft]), reader=True)
     return Pipeline(
-        pipeline.settings.model_copy(update={"reader_margin": 0.0}),
+        pipeline.settings.model_copy(update={"reader_margin": 0.0, "policy": "off"}),
         pipeline.retriever,
         pipeline.llm,
     )
@@ -71,3 +72,20 @@ def test_an_agreeing_reading_shortens_the_answer_to_its_span(settings: Settings)
 def test_a_disagreeing_reading_leaves_the_verified_answer(settings: Settings) -> None:
     pipeline = with_reader(settings, "Uganda took over the chair in 2024 [1].")
     assert pipeline.ask(QUESTION).answer().answer == "Uganda took over the chair in 2024 [1]."
+
+
+def test_a_yes_no_question_is_answered_yes_or_no_with_its_evidence(settings: Settings) -> None:
+    draft = "Uganda has taken over the chairmanship from Azerbaijan [1]."
+    pipeline = sample_pipeline(settings, FakeListLLM(responses=[draft]), reader=True)
+    shown = pipeline.ask("Did Uganda take over the Non-Aligned Movement chair?").answer()
+    assert shown.answer.startswith("Yes. Uganda has taken over") and shown.cited == [1]
+    assert not shown.refused and shown.sources[0].doc_id == "world/nam-chair-uganda"
+
+
+def test_a_negating_evidence_sentence_answers_no() -> None:
+    best = Evidence("The summit did not take place in 2023.", 0, 2.0, 0.6, 0.5)
+    no, _ = decide_yes_no("Did the summit take place in 2023?", best, None)
+    assert no.text == "no"
+    verdict = yes_no(Reading("yesno", no, [no], [best]), Verdict(REFUSAL, [], refused=True))
+    assert verdict.text == "No: “The summit did not take place in 2023.” [1]"
+    assert verdict.cited == [1] and not verdict.refused
