@@ -48,15 +48,36 @@ def passage_sentences(passage: Passage) -> list[str]:
     return [*body, passage.title] if passage.title else body
 
 
+_SCALES = {"m": "m", "million": "m", "bn": "bn", "billion": "bn", "k": "k", "thousand": "k"}
+_SCALED = re.compile(r"(\d[\d,.]*)\s?(million|billion|thousand|bn|m|k)\b", re.I)
+
+
+def scales(text: str) -> dict[str, str]:
+    """Figure -> its scale as written: '£41m' and '41 million pounds' both give {'41': 'm'}."""
+    return {m.group(1).rstrip(".,"): _SCALES[m.group(2).lower()] for m in _SCALED.finditer(text)}
+
+
+def mentions(sentence: str, term: str, scale: str | None = None) -> bool:
+    """The sentence says the term: a figure as a whole number ('41' is not in '2041' or
+    '410'), with the claim's scale when it gave one ('£41m' does not support '41 billion')."""
+    if not term[:1].isdigit():
+        return term.lower() in sentence.lower()
+    pattern = rf"(?<![\d.,]){re.escape(term)}(?![\d]|[.,]\d)"
+    if not re.search(pattern, sentence):
+        return False
+    return scale is None or scales(sentence).get(term, scale) == scale
+
+
 def supporting_sentences(
-    terms: list[str], topic: frozenset[str], passage: Passage
+    terms: list[str], topic: frozenset[str], passage: Passage, scaled: dict[str, str] | None = None
 ) -> list[str] | None:
-    """The passage sentences that carry every term and touch the topic; None if some term
-    is in none of them."""
+    """The passage sentences that carry every term (figures at the claim's scale) and touch
+    the topic; None if some term is in none of them."""
     relevant = [s for s in passage_sentences(passage) if topic & stems(s)]
     used: list[str] = []
+    scaled = scaled or {}
     for term in terms:
-        holder = next((s for s in relevant if term.lower() in s.lower()), None)
+        holder = next((s for s in relevant if mentions(s, term, scaled.get(term))), None)
         if holder is None:
             return None
         if holder not in used:
@@ -89,7 +110,7 @@ def verify_answer(text: str, topic: frozenset[str], passages: list[Passage]) -> 
         cited = [int(n) for n in _CITATION.findall(sentence) if 0 < int(n) <= len(passages)]
         order = cited + [n for n in range(1, len(passages) + 1) if n not in cited]
         for n in order:
-            support = supporting_sentences(terms, topic, passages[n - 1])
+            support = supporting_sentences(terms, topic, passages[n - 1], scales(claim))
             if support:
                 kept.append(with_citation(claim, n))
                 result.evidence.setdefault(n, []).extend(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.passage import Passage
 from rag.text import stems
-from rag.verify import claim_terms, verify_answer
+from rag.verify import claim_terms, mentions, scales, verify_answer
 
 NAM = Passage(
     "seed/1",
@@ -62,3 +62,27 @@ def test_wrong_number_is_caught() -> None:
 
 def test_claim_terms_skip_a_sentence_opening_article() -> None:
     assert claim_terms("The summit in Kampala drew 120 leaders [1].") == ["Kampala", "120"]
+
+
+DEAL = Passage(
+    "biz/1",
+    0,
+    "Glazer bought the club in a deal worth £41m, paying 410 staff in 2041.",
+    title="Deal",
+)
+DEAL_TOPIC = stems("How much was the Glazer deal worth?")
+
+
+def test_a_figure_matches_in_its_other_written_form_but_not_at_another_scale() -> None:
+    said = verify_answer("The deal was worth 41 million pounds [1].", DEAL_TOPIC, [DEAL])
+    assert said.text == "The deal was worth 41 million pounds [1]."
+    wrong_scale = verify_answer("The deal was worth £41bn [1].", DEAL_TOPIC, [DEAL])
+    assert wrong_scale.text == ""
+
+
+def test_a_figure_is_a_whole_number_not_a_piece_of_another() -> None:
+    assert mentions("It cost £41m.", "41", "m") and not mentions("It cost £41m.", "41", "bn")
+    assert not mentions("paying 410 staff in 2041", "41")
+    assert not mentions("a 41.5% share", "41") and mentions("It was 41.", "41")
+    assert verify_answer("Glazer paid 20 staff [1].", DEAL_TOPIC, [DEAL]).text == ""  # 2041
+    assert scales("£41m, or 41 million pounds, and $2.5bn") == {"41": "m", "2.5": "bn"}
