@@ -70,7 +70,7 @@ def pipeline_over(dataset: Dataset, pipeline: Pipeline, data_dir: Path, progress
 
     assert dataset.corpus is not None
     settings = pipeline.settings.model_copy(update={"data_dir": data_dir})
-    store = open_store(settings, embedding_model_name(settings))
+    store = open_store(settings, embedding_model_name(settings))  # the pipeline's own model
     embeddings = pipeline.retriever.embeddings
     report = ingest(
         [dataset.corpus], store, embeddings, chunk_chars=settings.chunk_chars, progress=progress

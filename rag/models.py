@@ -26,10 +26,51 @@ def split_spec(spec: str) -> tuple[str, str]:
     return provider.strip().lower(), model.strip()
 
 
+FP32_MINILM = "all-MiniLM-L6-v2"
+INT8_MINILM = "all-MiniLM-L6-v2-int8"  # rag/onnx_int8.py
+BUNDLED_EMBEDDINGS = (FP32_MINILM, INT8_MINILM)
+# What a new store is built with when NEWSRAG_EMBEDDING is unset; stores keep the model they
+# were built with.
+NEW_STORE_MODEL = FP32_MINILM
+
+
+def default_embedding(settings: Settings) -> str:
+    """The model a new store gets (fp32 wherever a CUDA GPU embeds it, in fp16)."""
+    return f"bundled:{FP32_MINILM if gpu_present(settings) else NEW_STORE_MODEL}"
+
+
+def embedding_spec(settings: Settings) -> str:
+    """provider:model: NEWSRAG_EMBEDDING, or when it is unset the default for a new store (use
+    `for_store` first where a store exists: an unset setting means the store's own model)."""
+    return settings.embedding or default_embedding(settings)
+
+
 def embedding_model_name(settings: Settings) -> str:
     """The name recorded in the collection, e.g. 'all-MiniLM-L6-v2'."""
-    provider, model = split_spec(settings.embedding)
-    return model if provider == "bundled" else Path(model).name or model
+    provider, model = split_spec(embedding_spec(settings))
+    return bundled_name(model) if provider == "bundled" else Path(model).name or model
+
+
+def bundled_name(model: str) -> str:
+    for name in BUNDLED_EMBEDDINGS:
+        if model.lower() == name.lower():
+            return name
+    raise ConfigError(
+        f"no bundled embedding model '{model}'; use {' or '.join(BUNDLED_EMBEDDINGS)}"
+    )
+
+
+def for_store(settings: Settings, recorded: str) -> Settings:
+    """The settings with the embedding model of a store built with `recorded`. An unset
+    NEWSRAG_EMBEDDING adopts it; a set one is kept (open_store refuses a mismatch)."""
+    if settings.embedding:
+        return settings
+    if recorded not in BUNDLED_EMBEDDINGS:
+        raise ConfigError(
+            f"the store was built with the embedding model '{recorded}'; set "
+            f"NEWSRAG_EMBEDDING=sentence-transformers:/path/to/{recorded} to use it"
+        )
+    return settings.model_copy(update={"embedding": f"bundled:{recorded}"})
 
 
 def bundled_minilm_path() -> str:
@@ -41,12 +82,16 @@ def bundled_minilm_path() -> str:
 
 def make_embeddings(settings: Settings, one_shot: bool = False) -> Embeddings:
     """The embedding model the settings name. `one_shot`: a command that embeds one query and
-    exits, where start-up time dominates (ONNX Runtime, if exported, avoids importing torch)."""
-    provider, model = split_spec(settings.embedding)
+    exits, where start-up time dominates (ONNX Runtime, if exported, avoids importing torch).
+    The int8 model runs on ONNX Runtime on the CPU whatever the runtime and device settings."""
+    provider, model = split_spec(embedding_spec(settings))
     if provider == "bundled":
-        if model.lower() != "all-minilm-l6-v2":
-            raise ConfigError(f"no bundled embedding model '{model}'; use all-MiniLM-L6-v2")
         path = bundled_minilm_path()
+        if bundled_name(model) == INT8_MINILM:
+            from rag.onnx_embed import OnnxMiniLM
+            from rag.onnx_int8 import int8_model
+
+            return OnnxMiniLM(int8_model(path), path, batch_size=1)
         onnx = use_onnx(settings, one_shot)
         if onnx is not None:
             from rag.onnx_embed import OnnxMiniLM

@@ -55,6 +55,7 @@ class NewsStore:
         self.data_dir = data_dir
         self.reopen = reopen  # embedded store: a fresh handle that sees other processes' writes
         self.seen_generation = records.generation()
+        self.embedding_model = ""  # the model the collection was built with (open_store)
 
     def refresh(self) -> None:
         """The embedded Chroma keeps an in-memory view that goes stale when another process
@@ -233,28 +234,29 @@ def chroma_client(settings: Settings) -> Any:
         ) from None
 
 
-def open_store(settings: Settings, embedding_name: str) -> NewsStore:
-    """Open (or create) the collection; fail clearly if it was built with another model."""
+def open_store(settings: Settings, embedding_name: str | None = None) -> NewsStore:
+    """Open (or create) the collection. `embedding_name`: the model whose vectors the caller
+    will write or query with; a collection built with another model is refused. None: the
+    model NEWSRAG_EMBEDDING names or, when it is unset, whichever model built the collection
+    (`store.embedding_model`; a new collection records the default)."""
+    from rag.models import embedding_model_name
+
+    wanted = embedding_name or (embedding_model_name(settings) if settings.embedding else None)
     client = chroma_client(settings)
     try:
         collection = client.get_or_create_collection(
             settings.collection,
             configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": embedding_name},
+            metadata={"embedding_model": wanted or embedding_model_name(settings)},
         )
     except Exception as error:
         if not settings.chroma_url:
             raise
         logger.debug("Chroma server failed", exc_info=True)
         raise StoreError(f"the Chroma server at {settings.chroma_url} failed: {error}") from None
-    recorded = (collection.metadata or {}).get("embedding_model")
-    if recorded != embedding_name:
-        raise StoreError(
-            f"collection '{settings.collection}' in {settings.chroma_url or settings.chroma_dir} "
-            "was built with the "
-            f"embedding model '{recorded}', but the settings ask for '{embedding_name}'. Use "
-            "the same model, another --data-dir, or another NEWSRAG_COLLECTION and re-ingest."
-        )
+    recorded = recorded_model(collection)
+    if wanted is not None and recorded != wanted:
+        raise StoreError(model_mismatch(settings, recorded, wanted))
     records = ArticleRecords(settings.records_path)
 
     def reopen() -> Any:
@@ -270,5 +272,27 @@ def open_store(settings: Settings, embedding_name: str) -> NewsStore:
         settings.data_dir,
         reopen=None if settings.chroma_url else reopen,
     )
+    store.embedding_model = recorded
     store.backfill_lexical_index()
     return store
+
+
+def recorded_model(collection: Any) -> str:
+    """The embedding model a collection was built with; one that records none predates the
+    int8 model and was built with the fp32 one."""
+    from rag.models import FP32_MINILM
+
+    return str((collection.metadata or {}).get("embedding_model") or FP32_MINILM)
+
+
+def model_mismatch(settings: Settings, recorded: str, wanted: str) -> str:
+    from rag.models import BUNDLED_EMBEDDINGS
+
+    own = f"bundled:{recorded}" if recorded in BUNDLED_EMBEDDINGS else f"the model '{recorded}'"
+    return (
+        f"collection '{settings.collection}' in {settings.chroma_url or settings.chroma_dir} was "
+        f"built with the embedding model '{recorded}', but the settings ask for '{wanted}'; "
+        "vectors of two models cannot be compared. Leave NEWSRAG_EMBEDDING unset to use the "
+        f"store's own model (or set it to {own}), or use another --data-dir or "
+        "NEWSRAG_COLLECTION and re-ingest."
+    )
