@@ -99,8 +99,8 @@ def store_batch(
     texts = [t for a in batch.articles for t in a.texts]
     metadatas = [m for a in batch.articles for m in a.metadatas]
     store.upsert(ids, texts, vectors, metadatas)
-    for article in batch.articles:  # a shorter new version leaves old tail chunks behind
-        store.delete_chunks(article.record.doc_id, from_chunk=article.record.chunks)
+    # a shorter new version leaves old tail chunks behind
+    store.delete_tails([(a.record.doc_id, a.record.chunks) for a in batch.articles])
     lexical_rows = [lexical_row(t, m) for t, m in zip(texts, metadatas, strict=True)]
     store.records.save([a.record for a in batch.articles], lexical_rows)
     report.chunks_written += len(ids)

@@ -104,11 +104,13 @@ def ingest(
     max_file_bytes: int = 20_000_000,
     prune: bool = False,
     source: str | None = None,
-    batch_chunks: int = 64,
+    batch_chunks: int = 256,
     progress: bool = False,
 ) -> IngestReport:
     """Ingest files and folders. One bad file is reported in `skipped` and never stops the run.
-    Holds the store's writer lock: a second writing process gets StoreBusy."""
+    Holds the store's writer lock: a second writing process gets StoreBusy. Chunks are stored
+    in batches of about `batch_chunks` (Chroma's upsert costs a quarter less per chunk at 256
+    than at 64; a killed run redoes at most one batch)."""
     with store.writing():
         return _ingest(
             paths,

@@ -129,10 +129,13 @@ class NewsStore:
 
     def delete_chunks(self, doc_id: str, from_chunk: int = 0) -> None:
         """Delete an article's chunks numbered `from_chunk` and up (all of them by default)."""
-        where: dict[str, Any] = {"doc_id": doc_id}
-        if from_chunk > 0:
-            where = {"$and": [where, {"chunk": {"$gte": from_chunk}}]}
-        self.collection.delete(where=where)
+        self.delete_tails([(doc_id, from_chunk)])
+
+    def delete_tails(self, tails: list[tuple[str, int]], per_call: int = 100) -> None:
+        """delete_chunks for many articles, (doc_id, from_chunk) each, in few calls."""
+        for start in range(0, len(tails), per_call):
+            wheres = [tail_where(*tail) for tail in tails[start : start + per_call]]
+            self.collection.delete(where=wheres[0] if len(wheres) == 1 else {"$or": wheres})
 
     def set_chunk_metadata(self, doc_id: str, values: dict[str, Any]) -> None:
         """Merge values into the metadata of every chunk of one article."""
@@ -195,6 +198,11 @@ class NewsStore:
         return hits
 
 
+def tail_where(doc_id: str, from_chunk: int) -> dict[str, Any]:
+    where: dict[str, Any] = {"doc_id": doc_id}
+    return {"$and": [where, {"chunk": {"$gte": from_chunk}}]} if from_chunk > 0 else where
+
+
 def lexical_row(text: str, meta: dict[str, Any]) -> tuple[str, str, int, str, int]:
     """What the lexical index holds for a chunk: its title, source and date, then its text."""
     header = header_line(meta.get("title", ""), meta.get("source", ""), meta.get("published"))
@@ -239,7 +247,7 @@ def open_store(settings: Settings, embedding_name: str | None = None) -> NewsSto
     will write or query with; a collection built with another model is refused. None: the
     model NEWSRAG_EMBEDDING names or, when it is unset, whichever model built the collection
     (`store.embedding_model`; a new collection records the default)."""
-    from rag.models import embedding_model_name
+    from rag.models import embedding_model_name, model_mismatch
 
     wanted = embedding_name or (embedding_model_name(settings) if settings.embedding else None)
     client = chroma_client(settings)
@@ -256,7 +264,10 @@ def open_store(settings: Settings, embedding_name: str | None = None) -> NewsSto
         raise StoreError(f"the Chroma server at {settings.chroma_url} failed: {error}") from None
     recorded = recorded_model(collection)
     if wanted is not None and recorded != wanted:
-        raise StoreError(model_mismatch(settings, recorded, wanted))
+        where = (
+            f"collection '{settings.collection}' in {settings.chroma_url or settings.chroma_dir}"
+        )
+        raise StoreError(model_mismatch(where, recorded, wanted))
     records = ArticleRecords(settings.records_path)
 
     def reopen() -> Any:
@@ -283,16 +294,3 @@ def recorded_model(collection: Any) -> str:
     from rag.models import FP32_MINILM
 
     return str((collection.metadata or {}).get("embedding_model") or FP32_MINILM)
-
-
-def model_mismatch(settings: Settings, recorded: str, wanted: str) -> str:
-    from rag.models import BUNDLED_EMBEDDINGS
-
-    own = f"bundled:{recorded}" if recorded in BUNDLED_EMBEDDINGS else f"the model '{recorded}'"
-    return (
-        f"collection '{settings.collection}' in {settings.chroma_url or settings.chroma_dir} was "
-        f"built with the embedding model '{recorded}', but the settings ask for '{wanted}'; "
-        "vectors of two models cannot be compared. Leave NEWSRAG_EMBEDDING unset to use the "
-        f"store's own model (or set it to {own}), or use another --data-dir or "
-        "NEWSRAG_COLLECTION and re-ingest."
-    )

@@ -77,6 +77,22 @@ def test_sorted_batches_keep_every_vector_with_its_own_chunk(
         assert np.allclose(vector, plain[chunk_id]), chunk_id
 
 
+def test_articles_that_shrink_together_lose_only_their_own_old_tails(
+    store: NewsStore, tmp_path: Path
+) -> None:
+    corpus = make_corpus(tmp_path / "news")
+    ingest([corpus], store, HashingEmbeddings(), chunk_chars=300, batch_chunks=10**6)
+    counts = {r.doc_id: r.chunks for r in store.records.listing(limit=100)}
+    shrunk = [doc_id for doc_id, n in counts.items() if n > 2][:3]
+    for doc_id in shrunk:
+        write(corpus / f"{doc_id}.txt", f"Story {doc_id}\n\nNow a single short sentence.")
+    report = ingest([corpus], store, HashingEmbeddings(), chunk_chars=300, batch_chunks=10**6)
+    assert report.updated == len(shrunk) == 3
+    ids = set(store.collection.get(include=[])["ids"])
+    expected = {f"{d}:{n}" for d, c in counts.items() for n in range(1 if d in shrunk else c)}
+    assert ids == expected
+
+
 def test_each_batch_reaches_the_model_shortest_first(store: NewsStore, tmp_path: Path) -> None:
     spy = OrderSpy()
     ingest([make_corpus(tmp_path / "news")], store, spy, chunk_chars=300, batch_chunks=10**6)
