@@ -12,6 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from ingest.batch import Batch, Prepared, embed_by_length, store_batch
 from ingest.report import IngestReport
 from rag.store import NewsStore
 
-READ_AHEAD = 64  # files parsed ahead of the encoder
+READ_AHEAD = 2  # batches' worth of chunks read ahead of the encoder
 WRITE_BEHIND = 2  # embedded batches waiting for the writer
 _END = object()
 
@@ -50,7 +51,7 @@ def run(
     progress: Any = None,
 ) -> None:
     """Read every item, embed and store what changed. `progress`: a tqdm bar or None."""
-    outcomes: queue.Queue[Any] = queue.Queue(maxsize=READ_AHEAD)
+    outcomes = Backlog(READ_AHEAD * batch_chunks)
     stop = threading.Event()
     reader = threading.Thread(
         target=produce, args=(items, read, outcomes, stop), name="ingest-read", daemon=True
@@ -73,7 +74,7 @@ def run(
 def produce(
     items: Iterable[Any],
     read: Callable[[Any], FileOutcome],
-    outcomes: queue.Queue[Any],
+    outcomes: Backlog,
     stop: threading.Event,
 ) -> None:
     """The reader thread: one outcome per item, then _END; an unexpected error is handed on
@@ -85,23 +86,43 @@ def produce(
             started = time.perf_counter()
             outcome = read(item)
             outcome.seconds = time.perf_counter() - started
-            hand_on(outcomes, outcome, stop)
-        hand_on(outcomes, _END, stop)
+            outcomes.put(outcome, sum(len(a.ids) for a in outcome.articles), stop)
+        outcomes.put(_END, 0, stop)
     except BaseException as error:
-        hand_on(outcomes, error, stop)
+        outcomes.put(error, 0, stop)
 
 
-def hand_on(outcomes: queue.Queue[Any], item: Any, stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            outcomes.put(item, timeout=0.1)
-            return
-        except queue.Full:
-            continue
+class Backlog:
+    """Outcomes waiting for the encoder, bounded by the chunks they hold (not by files: one
+    file may hold thousands of articles); one outcome always fits, whatever its size."""
+
+    def __init__(self, max_chunks: int) -> None:
+        self.max_chunks = max_chunks
+        self.items: deque[tuple[Any, int]] = deque()
+        self.chunks = 0
+        self.changed = threading.Condition()
+
+    def put(self, item: Any, chunks: int, stop: threading.Event) -> None:
+        with self.changed:
+            while self.items and self.chunks + chunks > self.max_chunks and not stop.is_set():
+                self.changed.wait(timeout=0.1)
+            if not stop.is_set():
+                self.items.append((item, chunks))
+                self.chunks += chunks
+                self.changed.notify_all()
+
+    def get(self) -> Any:
+        with self.changed:
+            while not self.items:
+                self.changed.wait()
+            item, chunks = self.items.popleft()
+            self.chunks -= chunks
+            self.changed.notify_all()
+            return item
 
 
 def gather(
-    outcomes: queue.Queue[Any], report: IngestReport, batch_chunks: int, progress: Any
+    outcomes: Backlog, report: IngestReport, batch_chunks: int, progress: Any
 ) -> Iterator[Batch]:
     """Count each file's outcome; yield batches of at least `batch_chunks` chunks (whole
     articles), and the rest at the end."""

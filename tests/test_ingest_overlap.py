@@ -188,3 +188,19 @@ def test_the_report_says_where_the_time_went(store: NewsStore, tmp_path: Path) -
     assert all(report[name] >= 0 for name in stages)
     assert report["parse_seconds"] > 0 and report["encode_seconds"] > 0
     assert report["write_seconds"] > 0
+
+
+def test_the_read_ahead_is_bounded_by_chunks_and_one_big_file_still_fits() -> None:
+    from ingest.overlap import Backlog
+
+    backlog, stop = Backlog(max_chunks=10), threading.Event()
+    backlog.put("a", 8, stop)
+    blocked = threading.Thread(target=backlog.put, args=("b", 5, stop), daemon=True)
+    blocked.start()
+    blocked.join(timeout=0.3)
+    assert blocked.is_alive() and backlog.chunks == 8  # 13 chunks would not fit
+    assert backlog.get() == "a"
+    blocked.join(timeout=10)
+    assert not blocked.is_alive() and backlog.get() == "b"
+    backlog.put("one huge file", 500, stop)  # alone, it always fits
+    assert backlog.get() == "one huge file" and backlog.chunks == 0
