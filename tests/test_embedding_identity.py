@@ -16,6 +16,7 @@ from rag.models import (
     FP32_MINILM,
     INT8_MINILM,
     NEW_STORE_MODEL,
+    default_embedding,
     embedding_model_name,
     for_store,
 )
@@ -42,6 +43,14 @@ def test_a_new_store_records_the_default_model(unset: Settings) -> None:
     store = open_store(unset)
     assert store.embedding_model == NEW_STORE_MODEL
     assert for_store(unset, store.embedding_model).embedding == f"bundled:{NEW_STORE_MODEL}"
+
+
+def test_new_stores_get_int8_on_the_cpu_and_fp32_where_a_gpu_embeds(
+    unset: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert NEW_STORE_MODEL == INT8_MINILM and default_embedding(unset) == INT8
+    monkeypatch.setattr("rag.models.gpu_present", lambda settings: True)
+    assert default_embedding(unset) == FP32
 
 
 @pytest.mark.parametrize("model", [FP32_MINILM, INT8_MINILM])

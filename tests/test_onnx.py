@@ -43,7 +43,9 @@ def test_onnx_vectors_match_the_torch_path(exported: Path, real_embeddings: Embe
 def test_one_shot_commands_use_onnx_and_long_running_ones_torch(
     exported: Path, tmp_path: Path
 ) -> None:
-    settings = Settings(data_dir=tmp_path, embedding_device="cpu")
+    settings = Settings(
+        data_dir=tmp_path, embedding="bundled:all-MiniLM-L6-v2", embedding_device="cpu"
+    )
     assert isinstance(make_embeddings(settings, one_shot=True), OnnxMiniLM)
     assert not isinstance(make_embeddings(settings), OnnxMiniLM)
     forced = settings.model_copy(update={"embedding_runtime": "torch"})
