@@ -251,17 +251,7 @@ def open_store(settings: Settings, embedding_name: str | None = None) -> NewsSto
 
     wanted = embedding_name or (embedding_model_name(settings) if settings.embedding else None)
     client = chroma_client(settings)
-    try:
-        collection = client.get_or_create_collection(
-            settings.collection,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": wanted or embedding_model_name(settings)},
-        )
-    except Exception as error:
-        if not settings.chroma_url:
-            raise
-        logger.debug("Chroma server failed", exc_info=True)
-        raise StoreError(f"the Chroma server at {settings.chroma_url} failed: {error}") from None
+    collection = get_or_create(client, settings, wanted or embedding_model_name(settings))
     recorded = recorded_model(collection)
     if wanted is not None and recorded != wanted:
         where = (
@@ -286,6 +276,21 @@ def open_store(settings: Settings, embedding_name: str | None = None) -> NewsSto
     store.embedding_model = recorded
     store.backfill_lexical_index()
     return store
+
+
+def get_or_create(client: Any, settings: Settings, new_model: str) -> Any:
+    """The collection; a new one records `new_model` as the model it is built with."""
+    try:
+        return client.get_or_create_collection(
+            settings.collection,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": new_model},
+        )
+    except Exception as error:
+        if not settings.chroma_url:
+            raise
+        logger.debug("Chroma server failed", exc_info=True)
+        raise StoreError(f"the Chroma server at {settings.chroma_url} failed: {error}") from None
 
 
 def recorded_model(collection: Any) -> str:
