@@ -46,7 +46,8 @@ def run_evaluation(request: EvalRequest, pipeline: Pipeline) -> EvalOutcome:
             pipeline = pipeline_over(dataset, pipeline, Path(work) / "data", request.progress)
         rows = evaluate(pipeline, with_progress(cases, request.progress), request.k)
     settings = pipeline.settings
-    report = build_report(dataset.name, rows, settings_summary(settings), model_names(settings))
+    models = {"embedding": embedding_model(pipeline), "llm": settings.llm}
+    report = build_report(dataset.name, rows, settings_summary(settings), models)
     judged = judge_rows(settings, rows)
     if judged:
         report["judged"] = judged
@@ -65,12 +66,11 @@ def run_evaluation(request: EvalRequest, pipeline: Pipeline) -> EvalOutcome:
 def pipeline_over(dataset: Dataset, pipeline: Pipeline, data_dir: Path, progress: bool) -> Pipeline:
     """The same models over a temporary collection holding the dataset's own articles."""
     from ingest.pipeline import ingest
-    from rag.models import embedding_model_name
     from rag.store import open_store
 
     assert dataset.corpus is not None
     settings = pipeline.settings.model_copy(update={"data_dir": data_dir})
-    store = open_store(settings, embedding_model_name(settings))
+    store = open_store(settings, embedding_model(pipeline))
     embeddings = pipeline.retriever.embeddings
     report = ingest(
         [dataset.corpus], store, embeddings, chunk_chars=settings.chunk_chars, progress=progress
@@ -95,10 +95,14 @@ def settings_summary(settings: Settings) -> dict[str, Any]:
     return dict(sorted(dumped.items()))
 
 
-def model_names(settings: Settings) -> dict[str, str]:
+def embedding_model(pipeline: Pipeline) -> str:
+    """The model the pipeline's vectors come from: the one its settings name, else its store's
+    (a pipeline built by hand over a store, with NEWSRAG_EMBEDDING unset)."""
     from rag.models import embedding_model_name
 
-    return {"embedding": embedding_model_name(settings), "llm": settings.llm}
+    settings = pipeline.settings
+    recorded = pipeline.retriever.store.embedding_model
+    return embedding_model_name(settings) if settings.embedding or not recorded else recorded
 
 
 def judge_rows(settings: Settings, rows: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -21,6 +21,13 @@ class IngestReport:
     ignored: list[str] = field(default_factory=list)
     duplicates: list[dict[str, str]] = field(default_factory=list)  # web: kept once
     summaries: list[str] = field(default_factory=list)  # web: feed summary stood in for the page
+    # Where the time went (files ingested from disk; the stages overlap, so these add up to
+    # more than `seconds`): reading, parsing and chunking; embedding; storing; and the time
+    # the encoder waited, for chunks to embed or for the writer to take a batch.
+    parse_seconds: float = 0.0
+    encode_seconds: float = 0.0
+    write_seconds: float = 0.0
+    encoder_idle_seconds: float = 0.0
 
     @classmethod
     def merged(cls, reports: list[IngestReport]) -> IngestReport:
@@ -32,7 +39,7 @@ class IngestReport:
         return merged
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
 
 
 def report_lines(report: dict[str, Any], extra_problems: Sequence[str] = ()) -> list[str]:

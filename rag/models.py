@@ -26,10 +26,66 @@ def split_spec(spec: str) -> tuple[str, str]:
     return provider.strip().lower(), model.strip()
 
 
+FP32_MINILM = "all-MiniLM-L6-v2"
+INT8_MINILM = "all-MiniLM-L6-v2-int8"  # rag/onnx_int8.py
+BUNDLED_EMBEDDINGS = (FP32_MINILM, INT8_MINILM)
+# What a new store is built with when NEWSRAG_EMBEDDING is unset; stores keep the model they
+# were built with. int8: retrieval within fp32's 95% bootstrap intervals on BBC headline ->
+# article (2,225 queries), dev (34) and MultiHop (429), every paired difference's interval
+# holding zero (hybrid hit@1 -0.001, +0.029, +0.007); it ingests 2.3x faster on the shared
+# 2-core machine (BBC bodies: 29.5 vs 13.0 chunks/s) and embeds a query 3x faster
+# (scripts/bench_retrieval.py, scripts/bench_groundwork.py).
+NEW_STORE_MODEL = INT8_MINILM
+
+
+def default_embedding(settings: Settings) -> str:
+    """The model a new store gets: int8 on the CPU; fp32 where a CUDA GPU embeds it (fp16)."""
+    return f"bundled:{FP32_MINILM if gpu_present(settings) else NEW_STORE_MODEL}"
+
+
+def embedding_spec(settings: Settings) -> str:
+    """provider:model: NEWSRAG_EMBEDDING, or when it is unset the default for a new store (use
+    `for_store` first where a store exists: an unset setting means the store's own model)."""
+    return settings.embedding or default_embedding(settings)
+
+
 def embedding_model_name(settings: Settings) -> str:
     """The name recorded in the collection, e.g. 'all-MiniLM-L6-v2'."""
-    provider, model = split_spec(settings.embedding)
-    return model if provider == "bundled" else Path(model).name or model
+    provider, model = split_spec(embedding_spec(settings))
+    return bundled_name(model) if provider == "bundled" else Path(model).name or model
+
+
+def bundled_name(model: str) -> str:
+    for name in BUNDLED_EMBEDDINGS:
+        if model.lower() == name.lower():
+            return name
+    raise ConfigError(
+        f"no bundled embedding model '{model}'; use {' or '.join(BUNDLED_EMBEDDINGS)}"
+    )
+
+
+def for_store(settings: Settings, recorded: str) -> Settings:
+    """The settings with the embedding model of a store built with `recorded`. An unset
+    NEWSRAG_EMBEDDING adopts it; a set one is kept (open_store refuses a mismatch)."""
+    if settings.embedding:
+        return settings
+    if recorded not in BUNDLED_EMBEDDINGS:
+        raise ConfigError(
+            f"the store was built with the embedding model '{recorded}'; set "
+            f"NEWSRAG_EMBEDDING=sentence-transformers:/path/to/{recorded} to use it"
+        )
+    return settings.model_copy(update={"embedding": f"bundled:{recorded}"})
+
+
+def model_mismatch(collection: str, recorded: str, wanted: str) -> str:
+    """Why a store refuses a model, and what to do."""
+    own = f"bundled:{recorded}" if recorded in BUNDLED_EMBEDDINGS else f"the model '{recorded}'"
+    return (
+        f"{collection} was built with the embedding model '{recorded}', but the settings ask "
+        f"for '{wanted}'; vectors of two models cannot be compared. Leave NEWSRAG_EMBEDDING "
+        f"unset to use the store's own model (or set it to {own}), or use another --data-dir "
+        "or NEWSRAG_COLLECTION and re-ingest."
+    )
 
 
 def bundled_minilm_path() -> str:
@@ -41,12 +97,16 @@ def bundled_minilm_path() -> str:
 
 def make_embeddings(settings: Settings, one_shot: bool = False) -> Embeddings:
     """The embedding model the settings name. `one_shot`: a command that embeds one query and
-    exits, where start-up time dominates (ONNX Runtime, if exported, avoids importing torch)."""
-    provider, model = split_spec(settings.embedding)
+    exits, where start-up time dominates (ONNX Runtime, if exported, avoids importing torch).
+    The int8 model runs on ONNX Runtime on the CPU whatever the runtime and device settings."""
+    provider, model = split_spec(embedding_spec(settings))
     if provider == "bundled":
-        if model.lower() != "all-minilm-l6-v2":
-            raise ConfigError(f"no bundled embedding model '{model}'; use all-MiniLM-L6-v2")
         path = bundled_minilm_path()
+        if bundled_name(model) == INT8_MINILM:
+            from rag.onnx_embed import OnnxMiniLM
+            from rag.onnx_int8 import int8_model
+
+            return OnnxMiniLM(int8_model(path), path, batch_size=1)
         onnx = use_onnx(settings, one_shot)
         if onnx is not None:
             from rag.onnx_embed import OnnxMiniLM
@@ -77,6 +137,7 @@ def gpu_present(settings: Settings) -> bool:
 
 
 def torch_embeddings(settings: Settings, path: str) -> Embeddings:
+    import_torch_waiting_passively()
     from langchain_huggingface import HuggingFaceEmbeddings
     from transformers.utils import logging as transformers_logging
 
@@ -95,6 +156,23 @@ def torch_embeddings(settings: Settings, path: str) -> Embeddings:
         encode_kwargs={"normalize_embeddings": True, "batch_size": settings.embed_batch_size},
         show_progress=False,
     )
+
+
+def import_torch_waiting_passively() -> None:
+    """Import torch with its OpenMP threads sleeping when idle instead of spinning (unless
+    OMP_WAIT_POLICY is set). Spinning threads took the CPU that ingestion's other threads and
+    other processes need: on the shared 2-core machine fp32 embedding went from 7.6 to 20.6
+    chunks/s and CPU per chunk fell by almost two thirds. Same vectors. The setting is read
+    once, when torch's OpenMP runtime loads, and is restored after, so nothing else sees it."""
+    import sys
+
+    if "torch" in sys.modules or "OMP_WAIT_POLICY" in os.environ:
+        return
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        import torch  # noqa: F401
+    finally:
+        del os.environ["OMP_WAIT_POLICY"]
 
 
 def bundled_gemma_path() -> str:

@@ -3,7 +3,9 @@ bundled package; cosine 0.9999999 to torch's vectors), loaded in 0.5 s instead o
 that importing torch and sentence-transformers takes. One-shot commands (`ask`, `search`) use
 it when the export exists; long-running ones keep torch, which embeds faster on this CPU.
 
-  python -m rag.onnx_embed    # export (scripts/setup.sh does this once)
+The int8 model (`bundled:all-MiniLM-L6-v2-int8`, rag/onnx_int8.py) runs here too, always.
+
+  python -m rag.onnx_embed    # export both (scripts/setup.sh does this once)
 """
 
 from __future__ import annotations
@@ -18,16 +20,18 @@ from langchain_core.embeddings import Embeddings
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length, as in sentence-transformers
 
 
-def onnx_model_path() -> Path:
-    return Path(platformdirs.user_cache_dir("newsrag")) / "onnx" / "all-MiniLM-L6-v2.onnx"
+def onnx_model_path(name: str = "all-MiniLM-L6-v2") -> Path:
+    return Path(platformdirs.user_cache_dir("newsrag")) / "onnx" / f"{name}.onnx"
 
 
-def export_onnx(model_dir: str, target: Path) -> Path:
-    """Trace the bundled model into ONNX (needs torch once; written atomically)."""
+def export_onnx(model_dir: str, target: Path, attention: str | None = None) -> Path:
+    """Trace the bundled model into ONNX (needs torch once; written atomically). `attention`:
+    'eager' traces the attention pattern ONNX Runtime's optimizer fuses (rag/onnx_int8.py)."""
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+    chosen = {"attn_implementation": attention} if attention else {}
+    model = AutoModel.from_pretrained(model_dir, local_files_only=True, **chosen).eval()
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     sample = tokenizer(
         ["a short text", "and a somewhat longer one"], padding=True, return_tensors="pt"
@@ -71,6 +75,10 @@ class OnnxMiniLM(Embeddings):
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = os.cpu_count() or 2
         options.log_severity_level = 3
+        # Idle threads sleep instead of spinning: on 2 shared cores, spinning took the CPU that
+        # ingestion's reader and writer threads (and other processes) need; int8 raw 15.6 ->
+        # 33.5 chunks/s and CPU per chunk halved (scripts/bench_groundwork.py). Same vectors.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
             str(model_path), options, providers=["CPUExecutionProvider"]
         )
@@ -104,8 +112,10 @@ class OnnxMiniLM(Embeddings):
 
 if __name__ == "__main__":  # pragma: no cover - the setup step
     from rag.models import bundled_minilm_path
+    from rag.onnx_int8 import int8_model
 
     target = onnx_model_path()
     if not target.exists():
         export_onnx(bundled_minilm_path(), target)
     print(f"ONNX all-MiniLM-L6-v2: {target}")
+    print(f"ONNX all-MiniLM-L6-v2-int8: {int8_model(bundled_minilm_path())}")

@@ -50,6 +50,7 @@ class ArticleRecords:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA + lexical.SCHEMA)
@@ -82,8 +83,12 @@ class ArticleRecords:
         )
 
     def by_origin(self, origin: str) -> list[ArticleRecord]:
-        rows = self.db.execute("SELECT * FROM articles WHERE origin = ?", (origin,))
-        return [self._record(row) for row in rows]
+        return by_origin(self.db, origin)
+
+    def reader(self) -> RecordsReader:
+        """A read-only connection of its own, for a thread that looks records up while
+        another writes through this one (it sees what has been committed)."""
+        return RecordsReader(self.path)
 
     def origins_under(self, folder: str) -> dict[str, list[str]]:
         """Every recorded file below `folder`, with the doc ids that came from it."""
@@ -98,8 +103,7 @@ class ArticleRecords:
         return found
 
     def get(self, doc_id: str) -> ArticleRecord | None:
-        row = self.db.execute("SELECT * FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
-        return self._record(row) if row else None
+        return get_record(self.db, doc_id)
 
     def save(
         self,
@@ -196,6 +200,33 @@ class ArticleRecords:
     @staticmethod
     def _record(row: tuple[Any, ...]) -> ArticleRecord:
         return ArticleRecord(*row[:8])
+
+
+class RecordsReader:
+    """Looks records up on a read-only connection (ArticleRecords.reader)."""
+
+    def __init__(self, path: Path) -> None:
+        uri = f"{path.resolve().as_uri()}?mode=ro"  # as_uri: a '?' or '#' in a path is escaped
+        self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    def by_origin(self, origin: str) -> list[ArticleRecord]:
+        return by_origin(self.db, origin)
+
+    def get(self, doc_id: str) -> ArticleRecord | None:
+        return get_record(self.db, doc_id)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def by_origin(db: sqlite3.Connection, origin: str) -> list[ArticleRecord]:
+    rows = db.execute("SELECT * FROM articles WHERE origin = ?", (origin,))
+    return [ArticleRecord(*row[:8]) for row in rows]
+
+
+def get_record(db: sqlite3.Connection, doc_id: str) -> ArticleRecord | None:
+    row = db.execute("SELECT * FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
+    return ArticleRecord(*row[:8]) if row else None
 
 
 def _record_values(r: ArticleRecord) -> tuple[Any, ...]:

@@ -55,6 +55,7 @@ class NewsStore:
         self.data_dir = data_dir
         self.reopen = reopen  # embedded store: a fresh handle that sees other processes' writes
         self.seen_generation = records.generation()
+        self.embedding_model = ""  # the model the collection was built with (open_store)
 
     def refresh(self) -> None:
         """The embedded Chroma keeps an in-memory view that goes stale when another process
@@ -128,10 +129,13 @@ class NewsStore:
 
     def delete_chunks(self, doc_id: str, from_chunk: int = 0) -> None:
         """Delete an article's chunks numbered `from_chunk` and up (all of them by default)."""
-        where: dict[str, Any] = {"doc_id": doc_id}
-        if from_chunk > 0:
-            where = {"$and": [where, {"chunk": {"$gte": from_chunk}}]}
-        self.collection.delete(where=where)
+        self.delete_tails([(doc_id, from_chunk)])
+
+    def delete_tails(self, tails: list[tuple[str, int]], per_call: int = 100) -> None:
+        """delete_chunks for many articles, (doc_id, from_chunk) each, in few calls."""
+        for start in range(0, len(tails), per_call):
+            wheres = [tail_where(*tail) for tail in tails[start : start + per_call]]
+            self.collection.delete(where=wheres[0] if len(wheres) == 1 else {"$or": wheres})
 
     def set_chunk_metadata(self, doc_id: str, values: dict[str, Any]) -> None:
         """Merge values into the metadata of every chunk of one article."""
@@ -194,6 +198,11 @@ class NewsStore:
         return hits
 
 
+def tail_where(doc_id: str, from_chunk: int) -> dict[str, Any]:
+    where: dict[str, Any] = {"doc_id": doc_id}
+    return {"$and": [where, {"chunk": {"$gte": from_chunk}}]} if from_chunk > 0 else where
+
+
 def lexical_row(text: str, meta: dict[str, Any]) -> tuple[str, str, int, str, int]:
     """What the lexical index holds for a chunk: its title, source and date, then its text."""
     header = header_line(meta.get("title", ""), meta.get("source", ""), meta.get("published"))
@@ -233,28 +242,22 @@ def chroma_client(settings: Settings) -> Any:
         ) from None
 
 
-def open_store(settings: Settings, embedding_name: str) -> NewsStore:
-    """Open (or create) the collection; fail clearly if it was built with another model."""
+def open_store(settings: Settings, embedding_name: str | None = None) -> NewsStore:
+    """Open (or create) the collection. `embedding_name`: the model whose vectors the caller
+    will write or query with; a collection built with another model is refused. None: the
+    model NEWSRAG_EMBEDDING names or, when it is unset, whichever model built the collection
+    (`store.embedding_model`; a new collection records the default)."""
+    from rag.models import embedding_model_name, model_mismatch
+
+    wanted = embedding_name or (embedding_model_name(settings) if settings.embedding else None)
     client = chroma_client(settings)
-    try:
-        collection = client.get_or_create_collection(
-            settings.collection,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": embedding_name},
+    collection = get_or_create(client, settings, wanted or embedding_model_name(settings))
+    recorded = recorded_model(collection)
+    if wanted is not None and recorded != wanted:
+        where = (
+            f"collection '{settings.collection}' in {settings.chroma_url or settings.chroma_dir}"
         )
-    except Exception as error:
-        if not settings.chroma_url:
-            raise
-        logger.debug("Chroma server failed", exc_info=True)
-        raise StoreError(f"the Chroma server at {settings.chroma_url} failed: {error}") from None
-    recorded = (collection.metadata or {}).get("embedding_model")
-    if recorded != embedding_name:
-        raise StoreError(
-            f"collection '{settings.collection}' in {settings.chroma_url or settings.chroma_dir} "
-            "was built with the "
-            f"embedding model '{recorded}', but the settings ask for '{embedding_name}'. Use "
-            "the same model, another --data-dir, or another NEWSRAG_COLLECTION and re-ingest."
-        )
+        raise StoreError(model_mismatch(where, recorded, wanted))
     records = ArticleRecords(settings.records_path)
 
     def reopen() -> Any:
@@ -270,5 +273,29 @@ def open_store(settings: Settings, embedding_name: str) -> NewsStore:
         settings.data_dir,
         reopen=None if settings.chroma_url else reopen,
     )
+    store.embedding_model = recorded
     store.backfill_lexical_index()
     return store
+
+
+def get_or_create(client: Any, settings: Settings, new_model: str) -> Any:
+    """The collection; a new one records `new_model` as the model it is built with."""
+    try:
+        return client.get_or_create_collection(
+            settings.collection,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": new_model},
+        )
+    except Exception as error:
+        if not settings.chroma_url:
+            raise
+        logger.debug("Chroma server failed", exc_info=True)
+        raise StoreError(f"the Chroma server at {settings.chroma_url} failed: {error}") from None
+
+
+def recorded_model(collection: Any) -> str:
+    """The embedding model a collection was built with; one that records none predates the
+    int8 model and was built with the fp32 one."""
+    from rag.models import FP32_MINILM
+
+    return str((collection.metadata or {}).get("embedding_model") or FP32_MINILM)

@@ -104,9 +104,11 @@ def main() -> None:
     parser.add_argument("--dev-data-dir", type=Path, default=None)
     parser.add_argument("--no-rgb", action="store_true", help="only the dev set")
     args = parser.parse_args()
-    from rag.models import make_embeddings, make_llm
+    from langchain_core.embeddings import Embeddings
 
-    embeddings = make_embeddings(Settings())
+    from rag.models import for_store, make_embeddings, make_llm
+
+    loaded: dict[str, Embeddings] = {}  # embedding models by spec, loaded once
     specs = {"bundled": "llamacpp:bundled", "extractive": "none"}
     if os.environ.get("NEWSRAG_OPENAI_BASE_URL") and os.environ.get("NEWSRAG_OPENAI_MODEL"):
         specs["openai"] = f"openai:{os.environ['NEWSRAG_OPENAI_MODEL']}"
@@ -116,7 +118,11 @@ def main() -> None:
         settings = Settings(
             llm=specs[mode], **({"data_dir": args.dev_data_dir} if args.dev_data_dir else {})
         )
-        store = open_store(settings, "all-MiniLM-L6-v2")
+        store = open_store(settings)
+        settings = for_store(settings, store.embedding_model)  # the store's own model
+        if settings.embedding not in loaded:
+            loaded[settings.embedding] = make_embeddings(settings)
+        embeddings = loaded[settings.embedding]
         pipeline = Pipeline(
             settings, NewsRetriever(store=store, embeddings=embeddings), make_llm(settings)
         )

@@ -71,7 +71,11 @@ def make_embed(cache: bool) -> Embed:
     from rag.config import Settings
     from rag.models import make_embeddings
 
-    embed_documents = make_embeddings(Settings()).embed_documents
+    settings = Settings()  # NEWSRAG_EMBEDDING, else the fp32 model (as measured so far)
+    model = settings.embedding or "bundled:all-MiniLM-L6-v2"
+    embed_documents = make_embeddings(
+        settings.model_copy(update={"embedding": model})
+    ).embed_documents
     if not cache:
         return embed_documents
     memo: dict[str, list[float]] = {}

@@ -1,7 +1,9 @@
-"""Retrieval benchmark: dense vs lexical vs hybrid on three sets. Prints markdown tables.
+"""Retrieval benchmark: dense vs lexical vs hybrid on three sets, for each embedding model
+(fp32 and int8 MiniLM by default) side by side, with 95% bootstrap intervals and the paired
+interval of each model's difference from the first. Prints markdown tables.
 
-  .venv/bin/python scripts/bench_retrieval.py            # all three sets
-  .venv/bin/python scripts/bench_retrieval.py --sets dev multihop --limit 200
+  .venv/bin/python scripts/bench_retrieval.py            # all three sets, fp32 and int8
+  .venv/bin/python scripts/bench_retrieval.py --sets dev multihop --limit 200 --models fp32
 
 Sets (from ../shared/datasets):
   bbc       each BBC headline as a query for its own article (bodies ingested without line 1);
@@ -9,7 +11,8 @@ Sets (from ../shared/datasets):
   dev       qa/dev.jsonl answerable cases (follow-ups with their history), over seed/ + bbc/
   multihop  MultiHop-RAG facts grouped by (title, source, published_at) into articles;
             evidence recall@10 and the share of questions with all evidence in the top 10
-The ingested stores are kept in --work-dir, so a second run embeds nothing.
+The ingested stores are kept in --work-dir (store-SET-MODEL), so a second run embeds nothing;
+an existing store may be put there (a copy, or a link to a store of the same files).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from eval.adapters import multihop_cases
+from eval.stats import bootstrap_ci, paired_bootstrap_ci
 from ingest.pipeline import ingest
 from rag.chain import Pipeline
 from rag.config import Settings
@@ -34,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 DATA = ROOT.parent / "shared" / "datasets"
 MODES = ("dense", "lexical", "hybrid")
+MODELS = {"fp32": "bundled:all-MiniLM-L6-v2", "int8": "bundled:all-MiniLM-L6-v2-int8"}
+KEYS = ["hit@1", "hit@5", "mrr@10", "recall@10", "all@10"]
 Case = tuple[str, list[dict], set[str]]  # question, history, gold doc ids
 
 
@@ -42,13 +48,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def build_pipeline(folder: Path, data_dir: Path, embeddings) -> Pipeline:
-    settings = Settings(data_dir=data_dir)
-    store = open_store(settings, "all-MiniLM-L6-v2")
+def build_pipeline(folder: Path, data_dir: Path, embeddings, model: str) -> Pipeline:
+    settings = Settings(data_dir=data_dir, embedding=MODELS[model])
+    store = open_store(settings)  # refuses a store built with the other model
     report = ingest([folder], store, embeddings, progress=True)
     print(
-        f"<!-- {folder.name}: {report.added} added, {report.unchanged} unchanged, "
-        f"{len(report.skipped)} skipped -->"
+        f"<!-- {folder.name} ({model}): {report.added} added, {report.unchanged} unchanged, "
+        f"{len(report.skipped)} skipped, {report.chunks_written} chunks in {report.seconds:.0f} s"
+        " -->"
     )
     return Pipeline(settings, NewsRetriever(store=store, embeddings=embeddings), None)
 
@@ -95,44 +102,53 @@ def prepare_multihop(work: Path) -> tuple[Path, list[Case]]:
     return corpus, [(c.question, [], set(c.doc_ids)) for c in cases if c.doc_ids]
 
 
-def evaluate(pipeline: Pipeline, cases: list[Case], mode: str) -> dict[str, float]:
+def evaluate(pipeline: Pipeline, cases: list[Case], mode: str) -> dict[str, list[float]]:
+    """Per query: each metric of KEYS, and the latency in ms."""
     pipeline.retriever.mode = mode  # type: ignore[assignment]
-    hit1 = hit5 = mrr = recall = all10 = 0.0
-    latencies = []
+    scores: dict[str, list[float]] = {key: [] for key in [*KEYS, "ms"]}
     for question, history, gold in cases:
         started = time.perf_counter()
         found = pipeline.retrieve(pipeline.question(question, history), k=10)
-        latencies.append(time.perf_counter() - started)
+        scores["ms"].append(1000 * (time.perf_counter() - started))
         ranked = [p.doc_id for p in found]
         hits = [i for i, d in enumerate(ranked) if d in gold]
-        hit1 += bool(hits and hits[0] == 0)
-        hit5 += bool(hits and hits[0] < 5)
-        mrr += 1 / (hits[0] + 1) if hits else 0.0
-        recall += len(set(ranked) & gold) / len(gold)
-        all10 += gold <= set(ranked)
-    n = len(cases)
-    return {
-        "hit@1": hit1 / n,
-        "hit@5": hit5 / n,
-        "mrr@10": mrr / n,
-        "recall@10": recall / n,
-        "all@10": all10 / n,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p95_ms": 1000 * percentile(latencies, 0.95),
-    }
+        scores["hit@1"].append(float(bool(hits and hits[0] == 0)))
+        scores["hit@5"].append(float(bool(hits and hits[0] < 5)))
+        scores["mrr@10"].append(1 / (hits[0] + 1) if hits else 0.0)
+        scores["recall@10"].append(len(set(ranked) & gold) / len(gold))
+        scores["all@10"].append(float(gold <= set(ranked)))
+    return scores
 
 
-def print_table(name: str, n: int, results: dict[str, dict[str, float]]) -> None:
+def print_table(name: str, n: int, results: dict[tuple[str, str], dict[str, list[float]]]) -> None:
+    """One row per model and mode: mean [95% bootstrap interval]; then, per mode, each other
+    model's paired difference from the first model with its interval."""
     print(f"\n### {name} ({n} queries)\n")
-    keys = ["hit@1", "hit@5", "mrr@10", "recall@10", "all@10", "p50_ms", "p95_ms"]
-    print("| mode | " + " | ".join(keys) + " |")
-    print("| --- " * (len(keys) + 1) + "|")
-    for mode, row in results.items():
-        cells = [f"{row[k]:.0f}" if k.endswith("ms") else f"{row[k]:.3f}" for k in keys]
-        print(f"| {mode} | " + " | ".join(cells) + " |")
+    print("| model | mode | " + " | ".join(KEYS) + " | p50 ms |")
+    print("| --- " * (len(KEYS) + 3) + "|")
+    for (model, mode), scores in results.items():
+        cells = [with_interval(scores[k]) for k in KEYS]
+        ms = statistics.median(scores["ms"])
+        print(f"| {model} | {mode} | " + " | ".join(cells) + f" | {ms:.0f} |")
+    models = list(dict.fromkeys(model for model, _ in results))
+    for other in models[1:]:
+        for mode in MODES:
+            base, new = results[(models[0], mode)], results[(other, mode)]
+            cells = [paired(base[k], new[k]) for k in KEYS]
+            print(f"| {other} − {models[0]} | {mode} | " + " | ".join(cells) + " | |")
 
 
-def relevance_spread(pipeline: Pipeline) -> None:
+def with_interval(values: list[float]) -> str:
+    low, high = bootstrap_ci(values) or (0.0, 0.0)
+    return f"{statistics.fmean(values):.3f} [{low:.3f}, {high:.3f}]"
+
+
+def paired(before: list[float], after: list[float]) -> str:
+    change, low, high = paired_bootstrap_ci(before, after) or (0.0, 0.0, 0.0)
+    return f"{change:+.3f} [{low:+.3f}, {high:+.3f}]"
+
+
+def relevance_spread(pipeline: Pipeline, model: str) -> None:
     """Best-passage cosine for answerable vs unanswerable dev cases and off-topic questions."""
     rows = [json.loads(line) for line in (DATA / "qa" / "dev.jsonl").read_text().splitlines()]
     off_topic = [
@@ -152,7 +168,7 @@ def relevance_spread(pipeline: Pipeline) -> None:
         max((p.score for p in pipeline.retrieve(pipeline.question(q), k=3)), default=0.0)
         for q in off_topic
     ]
-    print("\n### Best-passage cosine similarity (hybrid), for the refusal threshold\n")
+    print(f"\n### Best-passage cosine similarity ({model}, hybrid), for the refusal threshold\n")
     print("| group | n | min | p10 | median | max |\n| --- | --- | --- | --- | --- | --- |")
     for name, values in groups.items():
         print(
@@ -166,6 +182,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--sets", nargs="+", default=["bbc", "dev", "multihop"])
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/newsrag-bench"))
     parser.add_argument("--limit", type=int, default=0, help="queries per set (0: all)")
     args = parser.parse_args()
@@ -173,7 +190,7 @@ def main() -> None:
         sys.exit(f"needs the data sets in {DATA}")
     from rag.models import make_embeddings
 
-    embeddings = make_embeddings(Settings())
+    models = {m: make_embeddings(Settings(embedding=MODELS[m])) for m in args.models}
     prepare: dict[str, Callable[[], tuple[Path, list[Case]]]] = {
         "bbc": lambda: prepare_bbc(args.work_dir),
         "dev": prepare_dev,
@@ -181,14 +198,17 @@ def main() -> None:
     }
     for name in args.sets:
         folder, cases = prepare[name]()
-        pipeline = build_pipeline(folder, args.work_dir / f"store-{name}", embeddings)
         cases = cases[: args.limit] if args.limit else cases
-        pipeline.retrieve(pipeline.question("warm up"))
-        results = {mode: evaluate(pipeline, cases, mode) for mode in MODES}
+        results: dict[tuple[str, str], dict[str, list[float]]] = {}
+        for model, embeddings in models.items():
+            store_dir = args.work_dir / f"store-{name}-{model}"
+            pipeline = build_pipeline(folder, store_dir, embeddings, model)
+            pipeline.retrieve(pipeline.question("warm up"))
+            results |= {(model, mode): evaluate(pipeline, cases, mode) for mode in MODES}
+            if name == "dev":
+                pipeline.retriever.mode = "hybrid"
+                relevance_spread(pipeline, model)
         print_table(name, len(cases), results)
-        if name == "dev":
-            pipeline.retriever.mode = "hybrid"
-            relevance_spread(pipeline)
         sys.stdout.flush()
 
 

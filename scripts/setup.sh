@@ -18,6 +18,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
 # torch is pinned in pyproject.toml to the CPU build; an unpinned torch pulls several GB of CUDA.
 .venv/bin/python -m pip install --quiet -e ".[dev]"
 .venv/bin/newsrag --help >/dev/null
-# MiniLM exported once for ONNX Runtime: `newsrag ask` then starts without importing torch
+# MiniLM exported once for ONNX Runtime (`newsrag ask` then starts without importing torch),
+# and its int8 model made once (bundled:all-MiniLM-L6-v2-int8), both into the user cache dir
 .venv/bin/python -m rag.onnx_embed >/dev/null 2>&1 || .venv/bin/python -m rag.onnx_embed
 echo "newsrag is installed in .venv (run: .venv/bin/newsrag --help)"

@@ -160,7 +160,7 @@ def datasets() -> Path:
 def real_embeddings() -> Embeddings:
     from rag.models import make_embeddings
 
-    return make_embeddings(Settings())
+    return make_embeddings(Settings(embedding="bundled:all-MiniLM-L6-v2"))  # what tests label it
 
 
 @pytest.fixture(scope="session")

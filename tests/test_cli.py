@@ -116,8 +116,8 @@ def test_wrong_embedding_model_is_a_clear_error(
     run("ingest", str(SAMPLE_CORPUS), "--json", "--data-dir", data)
     monkeypatch.setenv("NEWSRAG_EMBEDDING", "sentence-transformers:/models/other-model")
     result = runner.invoke(app, ["info", "--data-dir", data])
-    assert result.exit_code == 2
-    assert "built with the embedding model 'all-MiniLM-L6-v2'" in result.stderr
+    assert result.exit_code == 2  # a new store was built with the default, the int8 model
+    assert "built with the embedding model 'all-MiniLM-L6-v2-int8'" in result.stderr
 
 
 def test_every_command_has_help_with_examples() -> None:

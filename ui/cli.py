@@ -111,15 +111,16 @@ def ingest(
     from ingest.crawl import ingest_urls, is_url
     from ingest.pipeline import IngestReport
     from ingest.pipeline import ingest as run_ingest
-    from rag.models import embedding_model_name, make_embeddings
+    from rag.models import for_store, make_embeddings
     from rag.store import open_store
 
-    settings = load_settings(data_dir)
+    given = load_settings(data_dir)
     urls = [p for p in paths if is_url(p)]
     files = [Path(p) for p in paths if not is_url(p)]
 
     def body() -> dict[str, Any]:
-        store = open_store(settings, embedding_model_name(settings))
+        store = open_store(given)
+        settings = for_store(given, store.embedding_model)  # unset: the store's own model
         embeddings = make_embeddings(settings)
         reports = []
         if files:
@@ -251,17 +252,18 @@ def info(data_dir: DataDir = None, as_json: AsJson = False) -> None:
       newsrag info
       newsrag info --json --data-dir /tmp/newsrag
     """
-    from rag.models import embedding_model_name
+    from rag.models import embedding_spec, for_store
     from rag.store import open_store
 
-    settings = load_settings(data_dir)
-    store = guarded(lambda: open_store(settings, embedding_model_name(settings)))
+    given = load_settings(data_dir)
+    store = guarded(lambda: open_store(given))
+    settings = guarded(lambda: for_store(given, store.embedding_model))
     payload = {
         "data_dir": str(settings.data_dir),
         "collection": settings.collection,
         "articles": store.article_count(),
         "chunks": store.count_chunks(),
-        "embedding_model": settings.embedding,
+        "embedding_model": embedding_spec(settings),
         "embedding_dim": store.embedding_dim,
         "llm": settings.llm,
     }

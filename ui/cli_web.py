@@ -35,7 +35,7 @@ def watch_command(
       newsrag watch https://example.org/rss.xml --every 30s --runs 2
     """
     from ingest.crawl import ingest_urls, is_url
-    from rag.models import embedding_model_name, make_embeddings
+    from rag.models import for_store, make_embeddings
     from rag.store import open_store
     from ui.cli import fail, guarded, load_settings, print_report
 
@@ -43,8 +43,9 @@ def watch_command(
     bad = [f for f in feeds if not is_url(f)]
     if bad:
         raise fail(f"watch takes http(s) URLs, not {bad[0]!r}")
-    settings = load_settings(data_dir)
-    store = guarded(lambda: open_store(settings, embedding_model_name(settings)))
+    given = load_settings(data_dir)
+    store = guarded(lambda: open_store(given))
+    settings = guarded(lambda: for_store(given, store.embedding_model))
     embeddings = make_embeddings(settings)
     done = 0
     while True:
