@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import SecretStr
 
 from rag.config import Settings
 from ui.cli_eval import compare_command, eval_command
+from ui.cli_migrate import migrate_command
 from ui.cli_options import AsJson, DataDir, LlmSpec, Since, SourceName, TopK, Until
 from ui.cli_output import emit_json, print_answer, print_sources, show_stream
 from ui.cli_serve import demo, hash_password_command, serve
@@ -38,6 +40,16 @@ def main_options(
             show_default=False,
         ),
     ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="Keep the article records, lexical index and writer lock in PostgreSQL "
+            "(postgresql://user:password@host:port/database) instead of SQLite in the data "
+            "dir; same as NEWSRAG_DATABASE_URL (which keeps the password out of `ps`).",
+            show_default=False,
+        ),
+    ] = None,
     verbose: Annotated[
         int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: debug).")
     ] = 0,
@@ -46,15 +58,19 @@ def main_options(
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if verbose < 2:  # the libraries' own chatter stays out unless asked for
-        for noisy in ("httpx", "chromadb", "urllib3", "sentence_transformers"):
+        for noisy in ("httpx", "chromadb", "urllib3", "sentence_transformers", "psycopg"):
             logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     GLOBAL_OPTIONS["chroma_url"] = chroma_url  # set on every invocation, read by load_settings
+    GLOBAL_OPTIONS["database_url"] = database_url
 
 
 def load_settings(data_dir: Path | None, llm: str | None = None) -> Settings:
     settings = Settings()
     if GLOBAL_OPTIONS.get("chroma_url"):  # the global --chroma-url, before any command
         settings = settings.model_copy(update={"chroma_url": GLOBAL_OPTIONS["chroma_url"]})
+    if GLOBAL_OPTIONS.get("database_url"):  # the global --database-url
+        secret = SecretStr(GLOBAL_OPTIONS["database_url"] or "")
+        settings = settings.model_copy(update={"database_url": secret})
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir.expanduser()})
     if llm is not None:
@@ -258,6 +274,8 @@ def info(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     store = guarded(lambda: open_store(settings, embedding_model_name(settings)))
     payload = {
         "data_dir": str(settings.data_dir),
+        "records": store.records.describe(),
+        "chroma": settings.chroma_url or str(settings.chroma_dir),
         "collection": settings.collection,
         "articles": store.article_count(),
         "chunks": store.count_chunks(),
@@ -278,6 +296,7 @@ app.command()(demo)
 app.command("eval")(eval_command)
 app.command("compare")(compare_command)
 app.command("watch")(watch_command)
+app.command("migrate")(migrate_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point
