@@ -30,8 +30,9 @@ def migrate_command(
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """Copy the store in --data-dir into PostgreSQL: article records, lexical index and side
-    tables, and with --chroma-url its vectors too, without re-embedding. Safe to re-run.
+    """Copy the embedded store in --data-dir into PostgreSQL: article records, lexical index
+    and side tables; with --chroma-url its chunks too (vectors, text, metadata, into the same
+    collection name there), without re-embedding. Safe to re-run.
 
     Examples:
 
@@ -46,13 +47,13 @@ def migrate_command(
     from ui.cli import fail, guarded, load_settings
     from ui.cli_output import emit_json
 
-    source = load_settings(data_dir).model_copy(update={"database_url": None})
-    url = to or (load_settings(data_dir).database_dsn or "")
+    settings = load_settings(data_dir)
+    url = to or settings.database_dsn
     if not url:
         raise fail("give --to postgresql://... (or set NEWSRAG_DATABASE_URL)")
-    changes: dict[str, Any] = {"database_url": SecretStr(url)}
-    if chroma_url:
-        changes["chroma_url"] = chroma_url
+    # the source is always the embedded store in the data dir, whatever the environment says
+    source = settings.model_copy(update={"database_url": None, "chroma_url": None})
+    changes: dict[str, Any] = {"database_url": SecretStr(url), "chroma_url": chroma_url}
     target = source.model_copy(update=changes)
     report = guarded(lambda: migrate(source, target))
     if as_json:
