@@ -110,3 +110,13 @@ def mask_url(url: str) -> str:
         return urlunsplit(parts._replace(netloc=netloc, query=query))
     except ValueError:  # not even a URL: show its scheme at most
         return url.split(":", 1)[0] + ":***"
+
+
+def redact(message: BaseException | str, url: str) -> str:
+    """The first line of a (driver's) error message, never with the URL's password in it."""
+    text = (str(message).strip().splitlines() or [type(message).__name__])[0]
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    return text.replace(password, "***") if password else text

@@ -23,6 +23,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 ADVISORY_KEY = 0x6E657773726167  # "newsrag": one writer per database
+LOCK_WAIT_MS = 1000  # how long a second writer waits before it is told who is writing
 
 
 class StoreBusy(RuntimeError):
@@ -99,8 +100,7 @@ def advisory_lock(connect: Callable[[], Any], where: str) -> AbstractContextMana
 def _advisory(connect: Callable[[], Any], where: str) -> Iterator[None]:
     conn = connect()
     try:
-        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,)).fetchone()[0]
-        if not got:
+        if not _try_advisory(conn):
             raise StoreBusy(
                 f"{_holder(conn)} is writing to {where}; wait for it to finish (readers keep "
                 "working meanwhile), or use another database"
@@ -118,6 +118,21 @@ def _advisory(connect: Callable[[], Any], where: str) -> Iterator[None]:
             _release(conn)
     finally:
         conn.close()
+
+
+def _try_advisory(conn: Any) -> bool:
+    """Take the lock, waiting a moment: a writer that just died releases it once the server
+    notices its connection closed, a few milliseconds later."""
+    import psycopg
+
+    conn.execute(f"SET lock_timeout = '{LOCK_WAIT_MS}ms'")
+    try:
+        conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_KEY,))
+    except psycopg.errors.LockNotAvailable:
+        return False
+    finally:
+        conn.execute("RESET lock_timeout")
+    return True
 
 
 def _holder(conn: Any) -> str:

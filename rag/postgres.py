@@ -19,7 +19,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rag import pg_lexical
-from rag.database import ArticleRecord, LexicalHit, LexicalRow, StoreError, mask_url
+from rag.database import (
+    ArticleRecord,
+    LexicalHit,
+    LexicalRow,
+    StoreError,
+    mask_url,
+    redact,
+)
 
 POOL_SIZE = 8  # connections per process: the app's concurrent questions, plus a writer
 SCHEMA_KEY = 0x6E657773726168  # serialises table creation between processes
@@ -71,7 +78,7 @@ class PostgresRecords:
             with self.pool.connection() as conn, conn.cursor() as cur:
                 yield cur
         except (psycopg.OperationalError, PoolTimeout) as error:
-            message = _message(error, self.url)
+            message = redact(error, self.url)
             raise StoreError(f"the PostgreSQL server at {self.where} failed: {message}") from None
 
     def describe(self) -> str:
@@ -232,7 +239,7 @@ def connect(url: str, where: str, autocommit: bool = True) -> Any:
         return psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
     except psycopg.Error as error:
         raise StoreError(
-            f"cannot reach the PostgreSQL server at {where}: {_message(error, url)}"
+            f"cannot reach the PostgreSQL server at {where}: {redact(error, url)}"
         ) from None
 
 
@@ -275,7 +282,7 @@ def _create_tables(url: str, where: str) -> None:
             conn.execute(_SCHEMA + pg_lexical.SCHEMA)
         except psycopg.Error as error:
             raise StoreError(
-                f"cannot create newsrag's tables in {where}: {_message(error, url)}"
+                f"cannot create newsrag's tables in {where}: {redact(error, url)}"
             ) from None
 
 
@@ -285,17 +292,3 @@ def close_pools() -> None:
         for pool in _pools.values():
             pool.close()
         _pools.clear()
-
-
-def _message(error: BaseException, url: str) -> str:
-    """The first line of a driver error, never with the password in it."""
-    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    password = _password(url)
-    return text.replace(password, "***") if password else text
-
-
-def _password(url: str) -> str | None:
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None

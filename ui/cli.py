@@ -14,7 +14,17 @@ from pydantic import SecretStr
 from rag.config import Settings
 from ui.cli_eval import compare_command, eval_command
 from ui.cli_migrate import migrate_command
-from ui.cli_options import AsJson, DataDir, LlmSpec, Since, SourceName, TopK, Until
+from ui.cli_options import (
+    AsJson,
+    ChromaUrl,
+    DatabaseUrl,
+    DataDir,
+    LlmSpec,
+    Since,
+    SourceName,
+    TopK,
+    Until,
+)
 from ui.cli_output import emit_json, print_answer, print_sources, show_stream
 from ui.cli_serve import demo, hash_password_command, serve
 from ui.cli_web import watch_command
@@ -31,25 +41,8 @@ GLOBAL_OPTIONS: dict[str, str | None] = {}
 
 @app.callback()
 def main_options(
-    chroma_url: Annotated[
-        str | None,
-        typer.Option(
-            "--chroma-url",
-            help="Use a Chroma server (http://host:port) instead of "
-            "the embedded store; same as NEWSRAG_CHROMA_URL.",
-            show_default=False,
-        ),
-    ] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            help="Keep the article records, lexical index and writer lock in PostgreSQL "
-            "(postgresql://user:password@host:port/database) instead of SQLite in the data "
-            "dir; same as NEWSRAG_DATABASE_URL (which keeps the password out of `ps`).",
-            show_default=False,
-        ),
-    ] = None,
+    chroma_url: ChromaUrl = None,
+    database_url: DatabaseUrl = None,
     verbose: Annotated[
         int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: debug).")
     ] = 0,

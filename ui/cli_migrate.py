@@ -8,25 +8,28 @@ import typer
 
 from ui.cli_options import AsJson, DataDir
 
+PostgresTarget = Annotated[
+    str | None,
+    typer.Option(
+        "--to",
+        help="postgresql://user:password@host:port/database (default: "
+        "$NEWSRAG_DATABASE_URL, which keeps the password out of the process list).",
+        show_default=False,
+    ),
+]
+ChromaTarget = Annotated[
+    str | None,
+    typer.Option(
+        "--chroma-url",
+        help="Also copy the chunks (vectors, text, metadata) into this Chroma server.",
+        show_default=False,
+    ),
+]
+
 
 def migrate_command(
-    to: Annotated[
-        str | None,
-        typer.Option(
-            "--to",
-            help="postgresql://user:password@host:port/database (default: "
-            "$NEWSRAG_DATABASE_URL, which keeps the password out of the process list).",
-            show_default=False,
-        ),
-    ] = None,
-    chroma_url: Annotated[
-        str | None,
-        typer.Option(
-            "--chroma-url",
-            help="Also copy the chunks (vectors, text, metadata) into this Chroma server.",
-            show_default=False,
-        ),
-    ] = None,
+    to: PostgresTarget = None,
+    chroma_url: ChromaTarget = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
