@@ -1,11 +1,10 @@
 """The article records, lexical index, side tables and writer lock in PostgreSQL, for stores
 that several hosts share (NEWSRAG_DATABASE_URL=postgresql://...). The same contract as the
 embedded SQLite file (rag.database.Records); psycopg 3 with one connection pool per database
-and process, imported only when a database URL is set.
+and process, imported only when a database URL is set; the tables: rag/pg_schema.py.
 
 An article's record and its lexical rows commit in one transaction, after its chunks are
-stored, as with SQLite; the tables are created on first use (under a transaction-level advisory
-lock, so processes starting together do not race)."""
+stored, as with SQLite."""
 
 from __future__ import annotations
 
@@ -27,26 +26,10 @@ from rag.database import (
     mask_url,
     redact,
 )
+from rag.pg_schema import connect, create_tables
 
 POOL_SIZE = 8  # connections per process: the app's concurrent questions, plus a writer
-SCHEMA_KEY = 0x6E657773726168  # serialises table creation between processes
 _COLUMNS = "doc_id, origin, content_hash, title, published, source, url, chunks"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    doc_id TEXT PRIMARY KEY, origin TEXT NOT NULL, content_hash TEXT NOT NULL,
-    title TEXT NOT NULL, published TEXT, source TEXT NOT NULL, url TEXT NOT NULL,
-    chunks INTEGER NOT NULL, ingested_at DOUBLE PRECISION NOT NULL);
-CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
-CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
-CREATE TABLE IF NOT EXISTS store_state (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
-INSERT INTO store_state VALUES ('generation', 0) ON CONFLICT DO NOTHING;
-CREATE TABLE IF NOT EXISTS side_tables (
-    tbl TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (tbl, key));
-CREATE INDEX IF NOT EXISTS side_tables_key ON side_tables(key);
-CREATE TABLE IF NOT EXISTS writer_lock (
-    id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, command TEXT NOT NULL,
-    since TIMESTAMPTZ NOT NULL);
-"""
 _UPSERT = (
     f"INSERT INTO articles ({_COLUMNS}, ingested_at) VALUES ({', '.join(['%s'] * 9)}) "
     "ON CONFLICT (doc_id) DO UPDATE SET "
@@ -231,18 +214,6 @@ class PgSideTable:
             yield key, json.loads(value)
 
 
-def connect(url: str, where: str, autocommit: bool = True) -> Any:
-    """A connection of its own (the writer lock's session); a clear StoreError if refused."""
-    import psycopg
-
-    try:
-        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
-    except psycopg.Error as error:
-        raise StoreError(
-            f"cannot reach the PostgreSQL server at {where}: {redact(error, url)}"
-        ) from None
-
-
 def _pool(url: str, where: str) -> Any:
     """The process's pool for this database: the URL checked, the server reached and the
     tables made once, so that a wrong URL or a server that is down says so at once."""
@@ -257,7 +228,7 @@ def _pool(url: str, where: str) -> Any:
                     "NEWSRAG_DATABASE_URL wants postgresql://user:password@host:port/database, "
                     f"got {where!r}"
                 )
-            _create_tables(url, where)
+            create_tables(url, where)
             from psycopg_pool import ConnectionPool
 
             _pools[url] = ConnectionPool(
@@ -271,19 +242,6 @@ def _pool(url: str, where: str) -> Any:
                 open=True,
             )
         return _pools[url]
-
-
-def _create_tables(url: str, where: str) -> None:
-    import psycopg
-
-    with connect(url, where, autocommit=False) as conn:
-        try:
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_KEY,))
-            conn.execute(_SCHEMA + pg_lexical.SCHEMA)
-        except psycopg.Error as error:
-            raise StoreError(
-                f"cannot create newsrag's tables in {where}: {redact(error, url)}"
-            ) from None
 
 
 def close_pools() -> None:
