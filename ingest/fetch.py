@@ -19,7 +19,7 @@ ROBOTS_AGENT = "newsrag"
 
 
 class KeyValues(Protocol):
-    """Where validators are kept between runs (rag.records.SideTable, or a dict-like)."""
+    """Where validators are kept between runs (a store side table, or a dict-like)."""
 
     def get(self, key: str) -> Any: ...
 

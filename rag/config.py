@@ -29,9 +29,12 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Chroma + ingest records")
     chroma_url: str | None = Field(
+        None, description="a Chroma server (http://host:port) instead of the embedded store"
+    )
+    database_url: SecretStr | None = Field(
         None,
-        description="a Chroma server (http://host:port) instead of the embedded store; "
-        "the article records and lexical index stay in data_dir",
+        description="PostgreSQL (postgresql://user:password@host:port/database) for the article "
+        "records, lexical index and writer lock, instead of SQLite in data_dir",
     )
     collection: str = Field("news", description="Chroma collection name (3-512 of [a-zA-Z0-9._-])")
     embedding: str = Field(
@@ -147,6 +150,12 @@ class Settings(BaseSettings):
     @property
     def allowed_ingest_roots(self) -> list[Path]:
         return [Path(p).expanduser() for p in self.ingest_roots.split(":") if p.strip()]
+
+    @property
+    def database_dsn(self) -> str | None:
+        """The database URL, password included (never print it: rag.database.mask_url)."""
+        value = self.database_url
+        return value.get_secret_value() if isinstance(value, SecretStr) else value or None
 
     @property
     def chroma_dir(self) -> Path:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Sequence
 
+from rag.database import LexicalHit, LexicalRow
 from rag.text import STOPWORDS
+
+__all__ = ["LexicalHit", "add_chunks", "count", "delete_articles", "fts_query", "search"]
 
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
@@ -21,21 +24,19 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 """
 
 
-@dataclass(frozen=True)
-class LexicalHit:
-    doc_id: str
-    chunk: int
-    bm25: float  # higher is better (FTS5's bm25() is negated)
+def query_words(text: str) -> list[str]:
+    """The content words of a query, once each, at most 64 (both backends search for these)."""
+    words = [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]
+    return list(dict.fromkeys(words))[:64]
 
 
 def fts_query(text: str) -> str | None:
     """Turn free text into an FTS5 query: each content word quoted, OR-ed (BM25 ranks them)."""
-    words = [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]
-    unique = list(dict.fromkeys(words))[:64]
+    unique = query_words(text)
     return " OR ".join(f'"{w}"' for w in unique) if unique else None
 
 
-def add_chunks(db: sqlite3.Connection, rows: list[tuple[str, str, int, str, int]]) -> None:
+def add_chunks(db: sqlite3.Connection, rows: list[LexicalRow]) -> None:
     """rows: (text, doc_id, chunk, source, published_day); call inside the records' transaction."""
     db.executemany(
         "INSERT INTO chunks_fts (text, doc_id, chunk, source, published_day) "
@@ -76,6 +77,21 @@ def search(
     )
     rows = db.execute(sql, [*params, n]).fetchall()
     return [LexicalHit(doc_id, int(chunk), -float(rank)) for doc_id, chunk, rank in rows]
+
+
+def rows_of(db: sqlite3.Connection, doc_ids: Sequence[str]) -> list[LexicalRow]:
+    """The index rows of some articles, as add_chunks takes them (for copying the index)."""
+    marks = ",".join("?" * len(doc_ids))
+    sql = (
+        "SELECT text, doc_id, chunk, source, published_day FROM chunks_fts "
+        f"WHERE doc_id IN ({marks}) ORDER BY doc_id, chunk"
+    )
+    return [(t, d, int(c), s, int(p)) for t, d, c, s, p in db.execute(sql, list(doc_ids))]
+
+
+def keys(db: sqlite3.Connection) -> list[tuple[str, int]]:
+    rows = db.execute("SELECT doc_id, chunk FROM chunks_fts ORDER BY doc_id, chunk")
+    return [(doc_id, int(chunk)) for doc_id, chunk in rows]
 
 
 def count(db: sqlite3.Connection) -> int:

@@ -12,23 +12,14 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from rag import lexical
+from rag.database import ArticleRecord, LexicalHit, LexicalRow
 
-
-@dataclass(frozen=True)
-class ArticleRecord:
-    doc_id: str
-    origin: str  # absolute path of the file the article came from
-    content_hash: str
-    title: str
-    published: str | None
-    source: str
-    url: str
-    chunks: int
+__all__ = ["ArticleRecord", "ArticleRecords", "SideTable"]
 
 
 _SCHEMA = """
@@ -46,7 +37,8 @@ CREATE TABLE IF NOT EXISTS side_tables (
 
 
 class ArticleRecords:
-    """The ingest records: one row per article, committed only after its chunks are stored."""
+    """The ingest records: one row per article, committed only after its chunks are stored.
+    The embedded backend of rag.database.Records."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,6 +48,15 @@ class ArticleRecords:
         self.db.executescript(_SCHEMA + lexical.SCHEMA)
         self._migrate_web_tables()
         self.written_generation = -1  # the last generation this process committed
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def writer_lock(self) -> AbstractContextManager[None]:
+        """A lock file beside the database: one writing process per data dir."""
+        from rag.lock import writer_lock
+
+        return writer_lock(self.path.parent)
 
     def _migrate_web_tables(self) -> None:
         """Stores written before the side tables kept web signatures and other URLs in tables
@@ -108,7 +109,7 @@ class ArticleRecords:
     def save(
         self,
         records: Sequence[ArticleRecord],
-        lexical_rows: Iterable[tuple[str, str, int, str, int]] = (),
+        lexical_rows: Iterable[LexicalRow] = (),
     ) -> None:
         """Record articles and replace their lexical-index rows, in one transaction."""
         now = time.time()
@@ -180,14 +181,23 @@ class ArticleRecords:
     def lexical_count(self) -> int:
         return lexical.count(self.db)
 
-    def add_lexical_rows(self, rows: list[tuple[str, str, int, str, int]]) -> None:
+    def lexical_keys(self) -> list[tuple[str, int]]:
+        return lexical.keys(self.db)
+
+    def lexical_rows(self, doc_ids: Sequence[str]) -> list[LexicalRow]:
+        return lexical.rows_of(self.db, doc_ids)
+
+    def add_lexical_rows(self, rows: list[LexicalRow]) -> None:
         with self.db:
             lexical.add_chunks(self.db, rows)
 
     def side_table(self, name: str) -> SideTable:
         return SideTable(self.db, name)
 
-    def lexical_search(self, query: str, n: int, filters: Any) -> list[lexical.LexicalHit]:
+    def side_table_names(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT DISTINCT tbl FROM side_tables")]
+
+    def lexical_search(self, query: str, n: int, filters: Any) -> list[LexicalHit]:
         """The BM25 ranking of chunks: (doc_id, chunk, score), best first."""
         return lexical.search(
             self.db, query, n, filters.since_day, filters.until_day, filters.source

@@ -1,7 +1,9 @@
 """Open the Chroma collection and the article records from settings; check the model matches.
 
-Chroma holds the chunks (text, vectors, metadata); the article records and the lexical index
-sit beside it (rag/records.py). Nothing outside rag/ touches either directly.
+Chroma holds the chunks (text, vectors, metadata); the article records, the lexical index, the
+side tables and the writer lock sit beside it (rag.database.Records): in SQLite in the data dir
+(rag/records.py) or in PostgreSQL (rag/postgres.py). Nothing outside rag/ touches either
+directly; open_store is the one place that picks the backend.
 """
 
 from __future__ import annotations
@@ -14,19 +16,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from rag.records import ArticleRecord, ArticleRecords, SideTable
+from rag.database import ArticleRecord, KeyValueTable, Records, StoreError
+from rag.records import ArticleRecords
 from rag.text import header_line
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ArticleRecord", "ChunkHit", "NewsStore", "StoreError", "lexical_row", "open_store"]
+__all__ = [
+    "ArticleRecord",
+    "ChunkHit",
+    "NewsStore",
+    "StoreError",
+    "lexical_row",
+    "open_records",
+    "open_store",
+]
 
 if TYPE_CHECKING:
     from rag.config import Settings
-
-
-class StoreError(RuntimeError):
-    """The store cannot be used as asked; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,7 @@ class NewsStore:
     def __init__(
         self,
         collection: Any,
-        records: ArticleRecords,
+        records: Records,
         max_batch: int,
         data_dir: Path,
         reopen: Callable[[], Any] | None = None,
@@ -69,9 +76,7 @@ class NewsStore:
 
     def writing(self) -> AbstractContextManager[None]:
         """Hold the store's writer lock (one writing process at a time; readers never wait)."""
-        from rag.lock import writer_lock
-
-        return writer_lock(self.data_dir)
+        return self.records.writer_lock()
 
     def articles(self, title_contains: str = "", limit: int = 500) -> list[ArticleRecord]:
         """Newest first; only titles containing the text, when given."""
@@ -86,7 +91,7 @@ class NewsStore:
     def article_count(self) -> int:
         return self.records.count()
 
-    def side_table(self, name: str) -> SideTable:
+    def side_table(self, name: str) -> KeyValueTable:
         """A key -> JSON table kept with the records, for ingestion's own bookkeeping."""
         return self.records.side_table(name)
 
@@ -242,6 +247,15 @@ def chroma_client(settings: Settings) -> Any:
         ) from None
 
 
+def open_records(settings: Settings) -> Records:
+    """PostgreSQL when NEWSRAG_DATABASE_URL is set, else the SQLite file in the data dir."""
+    if settings.database_dsn:
+        from rag.postgres import PostgresRecords
+
+        return PostgresRecords(settings.database_dsn)
+    return ArticleRecords(settings.records_path)
+
+
 def open_store(settings: Settings, embedding_name: str | None = None) -> NewsStore:
     """Open (or create) the collection. `embedding_name`: the model whose vectors the caller
     will write or query with; a collection built with another model is refused. None: the
@@ -258,7 +272,7 @@ def open_store(settings: Settings, embedding_name: str | None = None) -> NewsSto
             f"collection '{settings.collection}' in {settings.chroma_url or settings.chroma_dir}"
         )
         raise StoreError(model_mismatch(where, recorded, wanted))
-    records = ArticleRecords(settings.records_path)
+    records = open_records(settings)
 
     def reopen() -> Any:
         from chromadb.api.client import SharedSystemClient

@@ -84,15 +84,70 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", embedding="bundled:all-MiniLM-L6-v2")
 
 
-@pytest.fixture(params=["embedded", "server"])
-def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Store-facing tests run twice: on the embedded store, and on a real Chroma server
-    (`chroma run` on 127.0.0.1, one per test session) with a collection of their own."""
+STORE_MODES = ["embedded", "server", "server+postgres"]
+
+
+@pytest.fixture(params=STORE_MODES)
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Store-facing tests run three times: on the embedded store; on a real Chroma server
+    (`chroma run` on 127.0.0.1, one per test session) with a collection of their own and the
+    records in SQLite; and on that server with the records in a real PostgreSQL (one server
+    per session, a database of their own)."""
     base = Settings(data_dir=tmp_path / "data", embedding="bundled:all-MiniLM-L6-v2")
-    if request.param == "embedded":
-        return base
+    yield from mode_settings(request, base, request.param)
+
+
+def mode_settings(request: pytest.FixtureRequest, base: Settings, mode: str) -> Iterator[Settings]:
+    """`base` moved to a store mode (see store_settings); PostgreSQL pools close afterwards."""
+    if mode == "embedded":
+        yield base
+        return
     url = request.getfixturevalue("chroma_server")
-    return base.model_copy(update={"chroma_url": url, "collection": f"t{uuid.uuid4().hex[:16]}"})
+    settings = base.model_copy(
+        update={"chroma_url": url, "collection": f"t{uuid.uuid4().hex[:16]}"}
+    )
+    if mode == "server":
+        yield settings
+        return
+    from pydantic import SecretStr
+
+    from tests.pg_server import create_database
+
+    database = create_database(request.getfixturevalue("postgres_server"))
+    yield settings.model_copy(update={"database_url": SecretStr(database)})
+    from rag.postgres import close_pools
+
+    close_pools()
+
+
+def store_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a separate newsrag process the same store settings."""
+    import os
+
+    env = {**os.environ, "NEWSRAG_COLLECTION": settings.collection}
+    for key in ("NEWSRAG_CHROMA_URL", "NEWSRAG_DATABASE_URL"):
+        env.pop(key, None)
+    if settings.chroma_url:
+        env["NEWSRAG_CHROMA_URL"] = settings.chroma_url
+    if settings.database_dsn:
+        env["NEWSRAG_DATABASE_URL"] = settings.database_dsn
+    return env
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL for the session (tests/pg_server.py); skips where none can start."""
+    from tests.pg_server import missing, postgres_server
+
+    why = missing()
+    if why:
+        pytest.skip(f"needs PostgreSQL: {why}")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("needs psycopg (pip install 'psycopg[binary,pool]')")
+    with postgres_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

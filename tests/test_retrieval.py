@@ -1,5 +1,5 @@
 """Hybrid retrieval: fusion arithmetic, filters in both indexes, time scopes, follow-ups, and the
-lexical index staying consistent with Chroma (real Chroma and SQLite in tmp_path)."""
+lexical index staying consistent with Chroma (real Chroma, and SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from tests.conftest import HashingEmbeddings, write
 
 @pytest.fixture
 def settings(store_settings: Settings) -> Settings:
-    """Every test here runs on the embedded store and on a real Chroma server."""
+    """Every test here runs on the embedded store, on a real Chroma server, and on that server
+    with the records in PostgreSQL."""
     return store_settings
 
 
@@ -162,8 +163,7 @@ def test_history_is_validated_with_clear_messages() -> None:
 
 
 def lexical_ids(store: NewsStore) -> list[str]:
-    rows = store.records.db.execute("SELECT doc_id, chunk FROM chunks_fts").fetchall()
-    return sorted(f"{d}:{c}" for d, c in rows)
+    return sorted(f"{d}:{c}" for d, c in store.records.lexical_keys())
 
 
 def chroma_ids(store: NewsStore) -> list[str]:
@@ -192,8 +192,22 @@ def test_lexical_index_follows_add_replace_and_prune(tmp_path: Path, settings: S
             "long:0",
         ]
     )
-    assert lexical.search(store.records.db, "XJ-9000", 5) == []
-    assert [h.doc_id for h in lexical.search(store.records.db, "short", 5)] == ["long"]
+    assert store.records.lexical_search("XJ-9000", 5, Filters()) == []
+    assert [h.doc_id for h in store.records.lexical_search("short", 5, Filters())] == ["long"]
+    assert store.records.lexical_count() == 3
+
+
+def clear_lexical_index(settings: Settings, store: NewsStore) -> None:
+    """Make the store look like one written before the lexical index existed."""
+    if settings.database_dsn:
+        import psycopg
+
+        with psycopg.connect(settings.database_dsn) as db:
+            db.execute("DELETE FROM chunks_lex")
+            db.execute("UPDATE store_state SET value = 0 WHERE key LIKE 'lex_%'")
+    else:
+        with store.records.db:  # type: ignore[attr-defined]
+            store.records.db.execute("DELETE FROM chunks_fts")  # type: ignore[attr-defined]
 
 
 def test_store_from_before_the_lexical_index_is_backfilled_once(
@@ -201,8 +215,8 @@ def test_store_from_before_the_lexical_index_is_backfilled_once(
 ) -> None:
     store = open_store(settings, "fake")
     ingest([corpus(tmp_path / "news")], store, HashingEmbeddings())
-    with store.records.db:
-        store.records.db.execute("DELETE FROM chunks_fts")
+    clear_lexical_index(settings, store)
+    assert store.records.lexical_count() == 0
     reopened = open_store(settings, "fake")
     assert lexical_ids(reopened) == chroma_ids(reopened)
     assert reopened.backfill_lexical_index() == 0  # already there: nothing rebuilt

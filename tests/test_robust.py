@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,14 @@ from ingest.pipeline import ingest
 from rag.config import Settings
 from rag.lock import StoreBusy
 from rag.store import NewsStore, open_store
-from tests.conftest import ROOT, HashingEmbeddings, sample_pipeline, write
+from tests.conftest import (
+    ROOT,
+    HashingEmbeddings,
+    mode_settings,
+    sample_pipeline,
+    store_env,
+    write,
+)
 from ui.cli import app
 
 WORDS = (
@@ -42,19 +50,28 @@ def make_corpus(folder: Path, articles: int) -> Path:
     return folder
 
 
-def worker(data_dir: Path, corpus: Path, *extra: str) -> subprocess.Popen[str]:
+def worker(settings: Settings, corpus: Path, *extra: str) -> subprocess.Popen[str]:
+    """tests/ingest_worker.py on the store `settings` describe (its mode by environment)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.ingest_worker", str(data_dir), str(corpus), *extra],
+        [sys.executable, "-m", "tests.ingest_worker", str(settings.data_dir), str(corpus), *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=store_env(settings),
     )
 
 
-def snapshot(data_dir: Path) -> dict[str, Any]:
-    """Everything a run leaves behind: chunks (text and metadata) and article records."""
-    store = open_store(Settings(data_dir=data_dir), "fake")
+@pytest.fixture
+def mode_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for the mode a test is parametrized with (indirect): see store_settings."""
+    yield from mode_settings(request, Settings(data_dir=tmp_path / "data"), request.param)
+
+
+def snapshot(settings: Settings) -> dict[str, Any]:
+    """Everything a run leaves behind: chunks (text and metadata), article records and the
+    lexical index's rows."""
+    store = open_store(settings, "fake")
     chunks = store.collection.get(include=["documents", "metadatas"])
     records = {r.doc_id: (r.content_hash, r.chunks) for r in store.records.listing(limit=10**6)}
     return {
@@ -67,65 +84,94 @@ def snapshot(data_dir: Path) -> dict[str, Any]:
             )
         ),
         "records": records,
-        "lexical": store.records.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0],
+        "lexical": sorted(store.records.lexical_keys()),
     }
 
 
 @pytest.fixture(scope="module")
 def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], float]:
     corpus = make_corpus(tmp_path_factory.mktemp("corpus"), 1000)
-    clean = tmp_path_factory.mktemp("clean")
+    clean = Settings(data_dir=tmp_path_factory.mktemp("clean"))
     started = time.monotonic()
     process = worker(clean, corpus)
     assert process.wait(timeout=600) == 0, process.stderr.read() if process.stderr else ""
     return corpus, snapshot(clean), time.monotonic() - started
 
 
-def wait_for_articles(data_dir: Path, target: int, process: subprocess.Popen[str]) -> int:
-    """Poll the worker's committed records (SQLite in WAL mode: reading never blocks it)."""
+def committed_articles(settings: Settings) -> Iterator[int]:
+    """The worker's committed records, read afresh on each next() without blocking it
+    (SQLite in WAL mode; PostgreSQL's MVCC)."""
     import sqlite3
 
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and process.poll() is None:
+    if settings.database_dsn:
+        import psycopg
+
+        with psycopg.connect(settings.database_dsn, autocommit=True) as db:
+            while True:
+                try:
+                    yield int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+                except psycopg.errors.UndefinedTable:  # the worker has not made it yet
+                    yield 0
+    path = f"file:{settings.records_path}?mode=ro"
+    while True:
         try:
-            with sqlite3.connect(f"file:{data_dir / 'articles.sqlite3'}?mode=ro", uri=True) as db:
-                count = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+            with sqlite3.connect(path, uri=True) as db:
+                yield int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
         except sqlite3.Error:
-            count = 0
+            yield 0
+
+
+def wait_for_articles(settings: Settings, target: int, process: subprocess.Popen[str]) -> int:
+    deadline = time.monotonic() + 300
+    counts = committed_articles(settings)
+    while time.monotonic() < deadline and process.poll() is None:
+        count = next(counts)
         if count >= target:
             return count
         time.sleep(0.01)
     return -1
 
 
-@pytest.mark.parametrize("trial", range(5))
+# Five kill points on the embedded store, three on Chroma server + PostgreSQL (slower per run).
+CRASH_RUNS = [("embedded", t) for t in range(5)] + [("server+postgres", t) for t in range(3)]
+
+
+@pytest.mark.parametrize(
+    ("mode_store", "trial"),
+    CRASH_RUNS,
+    indirect=["mode_store"],
+    ids=[f"{m}-{t}" for m, t in CRASH_RUNS],
+)
 def test_kill_9_mid_ingest_then_rerun_gives_exactly_the_clean_result(
-    big_corpus: tuple[Path, dict[str, Any], float], tmp_path: Path, trial: int
+    big_corpus: tuple[Path, dict[str, Any], float], mode_store: Settings, trial: int
 ) -> None:
+    """The clean result is the embedded store's: every backend must end with exactly it."""
     corpus, clean, _ = big_corpus
-    data_dir = tmp_path / "data"
-    process = worker(data_dir, corpus)
+    process = worker(mode_store, corpus)
     target = random.Random(trial).randint(50, 950)  # kill once this many articles committed
-    committed = wait_for_articles(data_dir, target, process)
+    committed = wait_for_articles(mode_store, target, process)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     print(f"killed after {committed} of 1000 articles were committed")
     assert 0 < committed < 1000
-    resumed = worker(data_dir, corpus)
+    resumed = worker(mode_store, corpus)  # also: the dead writer's lock went with it
     assert resumed.wait(timeout=600) == 0, resumed.stderr.read() if resumed.stderr else ""
-    after = snapshot(data_dir)
+    after = snapshot(mode_store)
     assert len(after["chunks"]) == len(clean["chunks"])  # none missing, none duplicated
     assert after == clean  # none half-written either
 
 
+@pytest.mark.parametrize("mode_store", ["embedded", "server+postgres"], indirect=True)
 def test_a_second_writer_is_refused_while_readers_keep_answering(
-    settings: Settings, tmp_path: Path
+    mode_store: Settings, tmp_path: Path
 ) -> None:
-    pipeline = sample_pipeline(settings, None)  # a reader over the same data dir
-    holder = worker(settings.data_dir, tmp_path, "--hold", "20")
+    settings = mode_store
+    pipeline = sample_pipeline(settings, None)  # a reader of the same store
+    holder = worker(settings, tmp_path, "--hold", "20")
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-        with pytest.raises(StoreBusy, match=r"pid \d+ .* is writing to"):
+        holder_at = r" on [^ ]+ \(" if settings.database_dsn else " "
+        with pytest.raises(StoreBusy, match=rf"pid \d+{holder_at}.* is writing to"):
             ingest(
                 [write(tmp_path / "new.txt", "Title\n\nSome text.")],
                 pipeline.retriever.store,
@@ -260,12 +306,14 @@ def test_bad_questions_get_a_bounded_answer_and_the_next_one_works(
     assert pipeline.ask("Who took over the Non-Aligned Movement chair?").answer().sources
 
 
-def test_a_reader_sees_what_a_writer_process_commits(settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode_store", ["embedded", "server+postgres"], indirect=True)
+def test_a_reader_sees_what_a_writer_process_commits(mode_store: Settings, tmp_path: Path) -> None:
+    settings = mode_store
     pipeline = sample_pipeline(settings, None)  # the chat: its store stays open throughout
     assert "harbour" not in {s.doc_id for s in pipeline.search("harbour bridge repairs")}
     text = "Harbour bridge reopens\n\nThe harbour bridge reopened after repairs costing 63m."
     write(tmp_path / "new" / "harbour.txt", text)
-    writer = worker(settings.data_dir, tmp_path / "new")
+    writer = worker(settings, tmp_path / "new")
     assert writer.wait(timeout=120) == 0, writer.stderr.read() if writer.stderr else ""
     found = pipeline.search("harbour bridge repairs")
     assert found and found[0].doc_id == "harbour"

@@ -25,7 +25,8 @@ from tests.conftest import HashingEmbeddings
 
 @pytest.fixture
 def settings(store_settings: Settings) -> Settings:
-    """Every test here runs on the embedded store and on a real Chroma server."""
+    """Every test here runs on the embedded store, on a real Chroma server, and on that server
+    with the records in PostgreSQL."""
     return store_settings
 
 

@@ -9,10 +9,22 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import SecretStr
 
 from rag.config import Settings
 from ui.cli_eval import compare_command, eval_command
-from ui.cli_options import AsJson, DataDir, LlmSpec, Since, SourceName, TopK, Until
+from ui.cli_migrate import migrate_command
+from ui.cli_options import (
+    AsJson,
+    ChromaUrl,
+    DatabaseUrl,
+    DataDir,
+    LlmSpec,
+    Since,
+    SourceName,
+    TopK,
+    Until,
+)
 from ui.cli_output import emit_json, print_answer, print_sources, show_stream
 from ui.cli_serve import demo, hash_password_command, serve
 from ui.cli_web import watch_command
@@ -29,15 +41,8 @@ GLOBAL_OPTIONS: dict[str, str | None] = {}
 
 @app.callback()
 def main_options(
-    chroma_url: Annotated[
-        str | None,
-        typer.Option(
-            "--chroma-url",
-            help="Use a Chroma server (http://host:port) instead of "
-            "the embedded store; same as NEWSRAG_CHROMA_URL.",
-            show_default=False,
-        ),
-    ] = None,
+    chroma_url: ChromaUrl = None,
+    database_url: DatabaseUrl = None,
     verbose: Annotated[
         int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: debug).")
     ] = 0,
@@ -46,15 +51,19 @@ def main_options(
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if verbose < 2:  # the libraries' own chatter stays out unless asked for
-        for noisy in ("httpx", "chromadb", "urllib3", "sentence_transformers"):
+        for noisy in ("httpx", "chromadb", "urllib3", "sentence_transformers", "psycopg"):
             logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     GLOBAL_OPTIONS["chroma_url"] = chroma_url  # set on every invocation, read by load_settings
+    GLOBAL_OPTIONS["database_url"] = database_url
 
 
 def load_settings(data_dir: Path | None, llm: str | None = None) -> Settings:
     settings = Settings()
     if GLOBAL_OPTIONS.get("chroma_url"):  # the global --chroma-url, before any command
         settings = settings.model_copy(update={"chroma_url": GLOBAL_OPTIONS["chroma_url"]})
+    if GLOBAL_OPTIONS.get("database_url"):  # the global --database-url
+        secret = SecretStr(GLOBAL_OPTIONS["database_url"] or "")
+        settings = settings.model_copy(update={"database_url": secret})
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir.expanduser()})
     if llm is not None:
@@ -260,6 +269,8 @@ def info(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     settings = guarded(lambda: for_store(given, store.embedding_model))
     payload = {
         "data_dir": str(settings.data_dir),
+        "records": store.records.describe(),
+        "chroma": settings.chroma_url or str(settings.chroma_dir),
         "collection": settings.collection,
         "articles": store.article_count(),
         "chunks": store.count_chunks(),
@@ -280,6 +291,7 @@ app.command()(demo)
 app.command("eval")(eval_command)
 app.command("compare")(compare_command)
 app.command("watch")(watch_command)
+app.command("migrate")(migrate_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

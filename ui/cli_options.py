@@ -24,3 +24,22 @@ LlmSpec = Annotated[
     typer.Option("--llm", help="llamacpp:bundled | llamacpp:/path.gguf | openai:MODEL | none"),
 ]
 SourceName = Annotated[str | None, typer.Option("--source", help="Only articles from SOURCE.")]
+ChromaUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--chroma-url",
+        help="Use a Chroma server (http://host:port) instead of "
+        "the embedded store; same as NEWSRAG_CHROMA_URL.",
+        show_default=False,
+    ),
+]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="Keep the article records, lexical index and writer lock in PostgreSQL "
+        "(postgresql://user:password@host:port/database) instead of SQLite in the data "
+        "dir; same as NEWSRAG_DATABASE_URL (which keeps the password out of `ps`).",
+        show_default=False,
+    ),
+]
