@@ -27,7 +27,7 @@ from ingest.clean import UnreadableFile
 from ingest.loaders import Article, load_article_bytes, read_file
 from ingest.overlap import FileOutcome
 from ingest.report import IngestReport, report_lines
-from rag.records import RecordsReader
+from rag.database import RecordLookup
 from rag.store import NewsStore
 
 __all__ = ["IngestReport", "ingest", "remove_articles", "report_lines"]
@@ -157,7 +157,7 @@ def _ingest(
 
 def read_changed(
     item: SourceFile,
-    records: RecordsReader,
+    records: RecordLookup,
     max_file_bytes: int,
     source: str | None,
     chunk_chars: int,

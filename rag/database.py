@@ -48,6 +48,16 @@ class KeyValueTable(Protocol):
     def items(self) -> Iterator[tuple[str, Any]]: ...
 
 
+class RecordLookup(Protocol):
+    """What ingestion's reading thread asks of the records while the writer thread saves."""
+
+    def by_origin(self, origin: str) -> list[ArticleRecord]: ...
+
+    def get(self, doc_id: str) -> ArticleRecord | None: ...
+
+    def close(self) -> None: ...
+
+
 class Records(Protocol):
     """Article records, lexical index, side tables and writer lock: one backend."""
 
@@ -56,6 +66,8 @@ class Records(Protocol):
     def describe(self) -> str: ...  # where the records live, with no password in it
 
     def writer_lock(self) -> AbstractContextManager[None]: ...
+
+    def reader(self) -> RecordLookup: ...  # for a thread that looks up while another writes
 
     def by_origin(self, origin: str) -> list[ArticleRecord]: ...
 

@@ -76,6 +76,11 @@ class PostgresRecords:
         with self._cursor() as cur:
             return list(cur.execute(sql, params).fetchall())
 
+    def reader(self) -> PostgresLookup:
+        """The pool hands each call a connection of its own, so the reading thread can share
+        it; closing the lookup leaves the pool open."""
+        return PostgresLookup(self)
+
     def by_origin(self, origin: str) -> list[ArticleRecord]:
         rows = self._select(f"SELECT {_COLUMNS} FROM articles WHERE origin = %s", (origin,))
         return [ArticleRecord(*row) for row in rows]
@@ -250,3 +255,19 @@ def close_pools() -> None:
         for pool in _pools.values():
             pool.close()
         _pools.clear()
+
+
+class PostgresLookup:
+    """RecordLookup over PostgresRecords: the same pooled calls; close() is nothing to do."""
+
+    def __init__(self, records: PostgresRecords) -> None:
+        self.records = records
+
+    def by_origin(self, origin: str) -> list[ArticleRecord]:
+        return self.records.by_origin(origin)
+
+    def get(self, doc_id: str) -> ArticleRecord | None:
+        return self.records.get(doc_id)
+
+    def close(self) -> None:
+        return None
