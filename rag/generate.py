@@ -17,7 +17,13 @@ from rag.text import CITATION, words
 def stream_draft(llm: BaseLLM, question: Question, context: list[Passage]) -> Iterator[str]:
     """The model's text as it is generated (nothing checked yet)."""
     chain_input = {"passages": format_passages(context), "question": question.text}
-    yield from generation_chain(llm).stream(chain_input)
+    try:
+        yield from generation_chain(llm).stream(chain_input)
+    except ValueError as error:
+        # a model that stops before its first token (a stop sequence straight away) streams
+        # nothing, and LangChain raises; that is an empty draft, which verification handles
+        if "No generation chunks" not in str(error):
+            raise
 
 
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")

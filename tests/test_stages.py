@@ -5,10 +5,14 @@ choice of context (no models, no store unless the stage reads one)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from langchain_core.language_models.llms import LLM
 
 from rag.answer import REFUSAL
+from rag.config import Settings
 from rag.context import fit, focus_passage
 from rag.evidence import Extract, extractive_answer
 from rag.gate import gate
@@ -17,6 +21,7 @@ from rag.passage import Passage, chunk_id
 from rag.prompt import format_passages
 from rag.question import MAX_QUESTION_CHARS, Question
 from rag.verify import check
+from tests.conftest import sample_pipeline
 
 NAM = (
     "Azerbaijan chaired the Non-Aligned Movement (NAM) for 4 years and handed the chairmanship "
@@ -172,3 +177,24 @@ def test_one_budget_keeps_the_matched_text_and_is_what_the_model_sees() -> None:
     assert sum(len(p.text) for p in shown) <= 1000
     prompt = format_passages(shown)
     assert all(p.text in prompt for p in shown)  # nothing cut after the context was chosen
+
+
+class SilentLLM(LLM):
+    """A model that stops before its first token: LangChain's stream raises on it."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "silent"
+
+    def _call(self, prompt: str, stop: list[str] | None = None, **kwargs: Any) -> str:
+        return ""
+
+    def _stream(self, prompt: str, stop: list[str] | None = None, **kwargs: Any) -> Iterator[Any]:
+        yield from ()
+
+
+def test_a_model_that_says_nothing_leaves_an_empty_draft(settings: Settings) -> None:
+    pipeline = sample_pipeline(settings, SilentLLM())
+    response = pipeline.ask("Who took over the NAM chair?")
+    shown = response.answer()
+    assert response.state.draft == "" and "Uganda" in shown.answer  # the quoted evidence
