@@ -121,7 +121,9 @@ def test_settings_are_per_session_and_the_evaluation_tab_runs(app_url: str) -> N
         assert quoted[-1].startswith("“")  # extractive, no short answers: the evidence, quoted
         other.goto(app_url)  # another browser session keeps the server defaults
         _, short = ask(other, "Which country became NATO's 32nd member?")
-        assert short[-1].startswith("Sweden") and len(short[-1]) < 20
+        # the server's defaults: the model's answer or its short span, as the policy picks;
+        # either way not the quote the first session asked for
+        assert short[-1].startswith("Sweden")
         page.get_by_role("tab", name="Evaluate").click()
         page.get_by_label("Only the first N cases (0: all)").fill("2")
         page.get_by_role("button", name="Run evaluation").click()
