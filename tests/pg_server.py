@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL server in a temporary folder (tests, and the retrieval benchmark).
 
-python -m tests.pg_server   # start one, print its URL, stop it on Ctrl-C
+python -m tests.pg_server   # start one, print its URL, stop it on Ctrl-C or SIGTERM
 
 Debian's `postgresql` package provides initdb and pg_ctl under /usr/lib/postgresql/*/bin.
 initdb refuses to run as root, so as root the server runs as the package's `postgres` user, in a
@@ -100,8 +100,11 @@ def _free_port() -> int:
 
 
 if __name__ == "__main__":
+    import signal
+    import sys
     import time
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the server on kill, too
     with postgres_server() as url:
         print(url, flush=True)
         try:
