@@ -23,7 +23,6 @@ The ingested stores are kept in --work-dir, so a second run embeds nothing.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import statistics
 import sys
@@ -35,12 +34,14 @@ from pathlib import Path
 import numpy as np
 from pydantic import SecretStr
 
-from eval.adapters import multihop_cases
 from ingest.pipeline import ingest
 from rag.chain import Pipeline
 from rag.config import Settings
 from rag.retrieval import NewsRetriever
 from rag.store import open_store
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_retrieval import prepare_bbc, prepare_dev, prepare_multihop  # the same three sets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,48 +96,6 @@ def interval(values: list[float], rounds: int = 1000) -> tuple[float, float]:
     picks = np.random.default_rng(0).integers(0, len(data), size=(rounds, len(data)))
     means = data[picks].mean(axis=1)
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
-
-
-def prepare_bbc(work: Path) -> tuple[Path, list[Case]]:
-    folder = work / "bbc-bodies" / "bbc"
-    by_body: dict[str, set[str]] = {}
-    headlines: list[tuple[str, str, str]] = []
-    for path in sorted((DATA / "bbc").rglob("*.txt")):
-        if path.name.lower().startswith("readme"):
-            continue
-        raw = path.read_bytes()
-        text = raw.decode("utf-8") if is_utf8(raw) else raw.decode("cp1252")
-        headline, _, body = text.partition("\n")
-        doc_id = "bbc/" + path.relative_to(DATA / "bbc").with_suffix("").as_posix()
-        target = folder / path.relative_to(DATA / "bbc")
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(body.strip() + "\n", encoding="utf-8")
-        digest = hashlib.sha256(" ".join(body.split()).encode()).hexdigest()
-        by_body.setdefault(digest, set()).add(doc_id)
-        headlines.append((headline.strip(), doc_id, digest))
-    cases = [(h, [], by_body[digest]) for h, _, digest in headlines]
-    return folder.parent, cases
-
-
-def is_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def prepare_dev() -> tuple[Path, list[Case]]:
-    rows = [json.loads(line) for line in (DATA / "qa" / "dev.jsonl").read_text().splitlines()]
-    cases = [(r["question"], r["history"], set(r["doc_ids"])) for r in rows if r["answers"]]
-    return DATA, cases
-
-
-def prepare_multihop(work: Path) -> tuple[Path, list[Case]]:
-    """The same articles and cases as `newsrag eval --dataset multihop:...` (eval.adapters)."""
-    cases, corpus = multihop_cases(DATA / "multihop", work / "multihop-articles")
-    return corpus, [(c.question, [], set(c.doc_ids)) for c in cases if c.doc_ids]
 
 
 def evaluate(pipeline: Pipeline, cases: list[Case], mode: str) -> Result:
