@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from rag.candidates import WORD, Span, stem
+from rag.nlp import LABEL_KIND
 
 RANKER_FILE = Path(__file__).with_name("ranker.json")
 KINDS = ("name", "money", "percent", "duration", "number", "date", "year", "ordinal")
@@ -51,8 +52,11 @@ def candidate_signals(
     sentence_score: float,
     mentions: int,
     unit: str | None,
+    asked: str = "other",
+    label: str | None = None,
 ) -> dict[str, float]:
-    """The numbers a candidate is ranked by; all present for every candidate."""
+    """The numbers a candidate is ranked by; all present for every candidate. label: the
+    spaCy entity label over the span (rag/nlp.py), None where there is none."""
     words = span.text.split()
     opens = not sentence[: span.start].strip(" \"'“‘(")
     return {
@@ -70,6 +74,20 @@ def candidate_signals(
         "unit_match": unit_nearby(sentence, span, unit),
         "position": span.start / max(len(sentence), 1),
         **{f"kind_{k}": float(span.kind == k) for k in KINDS},
+        **entity_signals(span, asked, label),
+    }
+
+
+def entity_signals(span: Span, asked: str, label: str | None) -> dict[str, float]:
+    """Whether the entity under a name is of the asked kind: "Nicola Sturgeon" (PERSON) for
+    "which law firm" clashes; "Basically" is capitalised but no entity at all."""
+    of = LABEL_KIND.get(label or "")
+    named = asked in ("person", "org", "place")
+    return {
+        "ner_match": float(named and of == asked),
+        "ner_clash": float(named and of is not None and of != asked),
+        "ner_none": float(span.kind == "name" and of is None),
+        "ner_group": float(of == "group"),
     }
 
 

