@@ -22,7 +22,7 @@ from rag.followup import Turn
 from rag.gate import gate
 from rag.generate import stream_draft
 from rag.passage import Passage
-from rag.policy import Policy, apply_policy, load_policy
+from rag.policy import Policy, apply_policy, load_policy, read_first
 from rag.question import Question
 from rag.read import agrees, read_context, short_answer, yes_no
 from rag.retrieval import Filters, NewsRetriever
@@ -99,11 +99,14 @@ class Pipeline:
             state.verdict = Verdict(REFUSAL, [], refused=True)
         else:
             state.context = shape(state.selected, state.question, self.settings, self.retriever)
-            if self.llm is not None:
-                yield from self.generate(state, self.llm)
-            state.verdict = check(state.draft, state.question, state.context)
-            if self.settings.reader:
-                self.read(state)
+            if self.read_first(state):
+                pass  # the reader is sure: the span stands, and the model need not write
+            else:
+                if self.llm is not None:
+                    yield from self.generate(state, self.llm)
+                state.verdict = check(state.draft, state.question, state.context)
+                if self.settings.reader:
+                    self.read(state)
         total = time.perf_counter() - started
         timings = Timings(
             retrieve_s=round(state.retrieve_s, 4),
@@ -112,6 +115,22 @@ class Pipeline:
             first_token_s=state.first_token_s,
         )
         state.answer = assemble(state, timings)
+
+    def read_first(self, state: State) -> bool:
+        """With the learned policy and a model: read before generating, and when the reading
+        alone is sure of its span (rag.policy.Policy.skips_model), answer with it at once."""
+        if not self.settings.reader or self.settings.policy == "off" or self.llm is None:
+            return False
+        if state.question.asked == "yesno":
+            return False
+        state.reading = read_context(
+            state.question, state.context, self.retriever.embeddings.embed_documents
+        )
+        choice = read_first(state, state.reading, self.policy or load_policy())
+        if choice is None or state.reading.answer is None:
+            return False
+        state.verdict, state.choice = short_answer(state.reading), choice
+        return True
 
     def read(self, state: State) -> None:
         """The short answer: yes/no first for a yes/no question; otherwise the answer policy
@@ -129,7 +148,7 @@ class Pipeline:
             if agrees(state.reading, state.verdict, self.settings.reader_margin):
                 state.verdict = short_answer(state.reading)
             return
-        state.reading = read_context(state.question, state.context, embed)
+        state.reading = state.reading or read_context(state.question, state.context, embed)
         if state.question.asked == "yesno":
             if state.reading.answer is not None:
                 state.verdict = yes_no(state.reading, state.verdict)

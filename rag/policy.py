@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 POLICY_FILE = Path(__file__).with_name("policy.json")
 READER_SIGNALS = (
     "sent_score sent_cosine sent_overlap answer_sent_overlap answer_sent_cosine cand_score "
-    "margin kind_fit in_question n_fitting"
+    "margin kind_fit in_question n_fitting pick_tree_near pick_proximity pick_unit_match "
+    "pick_ner_match pick_subject_asked"
 ).split()
 
 
@@ -78,11 +79,27 @@ class Policy:
     span: Logistic  # P(the reader's span holds the answer)
     verified: Logistic  # P(the verified answer holds it)
     threshold: float  # below this for both: refuse
+    # P(the span holds it) from the reading alone, before any model writes: at or above
+    # `sure` the span is shown at once and the model is not run (most of the latency)
+    alone: Logistic | None = None
+    sure: float = 2.0  # above any probability: never skip
+    # when verification kept nothing (the model's answer unsupported, no quote found), the
+    # span alone must reach this: a near-miss article fools the reader more than both
+    unverified: float = 0.0
+
+    def skips_model(self, feats: dict[str, float]) -> Choice | None:
+        """The span, chosen before generating, when the reading alone is sure enough."""
+        if self.alone is None or not feats["has_pick"] or not feats["span_kind"]:
+            return None
+        p_alone = self.alone.probability(feats)
+        return Choice("span", p_alone, 0.0) if p_alone >= self.sure else None
 
     def choose(self, feats: dict[str, float]) -> Choice:
         p_span = self.span.probability(feats) if feats["has_pick"] else 0.0
         p_verified = 0.0 if feats["verdict_refused"] else self.verified.probability(feats)
         if max(p_span, p_verified) < self.threshold:
+            return Choice("refuse", p_span, p_verified)
+        if feats["verdict_refused"] and p_span < self.unverified:
             return Choice("refuse", p_span, p_verified)
         return Choice("span" if p_span >= p_verified else "verified", p_span, p_verified)
 
@@ -92,12 +109,22 @@ class Policy:
             span=Logistic(dict(data["span"]["weights"]), float(data["span"]["bias"])),
             verified=Logistic(dict(data["verified"]["weights"]), float(data["verified"]["bias"])),
             threshold=float(data["threshold"]),
+            alone=Logistic(dict(data["alone"]["weights"]), float(data["alone"]["bias"]))
+            if "alone" in data
+            else None,
+            sure=float(data.get("sure", 2.0)),
+            unverified=float(data.get("unverified", 0.0)),
         )
 
 
 @cache
 def load_policy(path: Path = POLICY_FILE) -> Policy:
     return Policy.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def read_first(state: State, reading: Reading, policy: Policy) -> Choice | None:
+    """Before the model writes: the span when the reading alone makes it sure."""
+    return policy.skips_model(signals(state, reading))
 
 
 def apply_policy(state: State, policy: Policy) -> tuple[Verdict, Choice]:

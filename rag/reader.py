@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from rag.candidates import WORD, Span, asked_kind, content_stems, extract, kind_fit, stem
-from rag.nlp import LABEL_KIND, Parsed, asks_subject, label_of, parse
+from rag.nlp import LABEL_KIND, Parsed, asks_subject, content_lemmas, label_of, parse
 from rag.ranker import Ranker, asked_unit, candidate_signals, load_ranker
 from rag.reader_signals import features
 from rag.text import split_sentences
@@ -211,6 +211,7 @@ class _Look:
     asked_words: set[str]
     stems: set[str]
     subject: bool = False  # the question asks for its verb's subject (rag.nlp.asks_subject)
+    lemmas: set[str] = field(default_factory=set)  # the question's content lemmas
 
 
 def spans_of(
@@ -235,7 +236,8 @@ def _signals(
     inq = in_question_share(span.text, look.asked_words)
     near = proximity(ev.text, span, look.stems)
     hand = ev.score + weights.fit * fit + weights.proximity * near - weights.in_question * inq
-    hits = question_hits(ev.text, look.stems)
+    # the question's words in the sentence, by stem or by lemma ("took" finds "taken")
+    hits = question_hits(ev.text, look.stems) + parsed.lemma_hits(look.lemmas)
     arcs = parsed.tree_distance((span.start, span.end), hits)
     subject = parsed.is_subject((span.start, span.end), hits)
     return candidate_signals(
@@ -274,7 +276,8 @@ def rank_candidates(
     # the unit a count asks for belongs to its answer: "60 films" for "how many films"
     asked_words = {w for w in _words(f"{question} {context}") if unit is None or stem(w) != unit}
     stems = content_stems(question) | content_stems(context)
-    look = _Look(asked, unit, asked_words, stems, asks_subject(question))
+    lemmas = content_lemmas(f"{question} {context}") - {unit or ""}
+    look = _Look(asked, unit, asked_words, stems, asks_subject(question), lemmas)
     model = load_ranker() if ranker == "fitted" else ranker
     texts = [e.text.lower() for e in sentences]
     read_first = sentences[: weights.sentences_read]

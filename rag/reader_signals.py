@@ -32,4 +32,10 @@ def features(
         "llr_margin": (first.llr - second.llr) if first and second else 0.0,
         "n_candidates": float(len(candidates)),
         "n_fitting": float(sum(c.fit >= 1.0 for c in candidates)),
+        # how the pick hangs on the question's words: a near-miss article holds a name or
+        # figure of the asked kind, but not next to (or governed by) what was asked
+        **{f"pick_{k}": first.signals.get(k, 0.0) if first else 0.0 for k in PICK_SIGNALS},
     }
+
+
+PICK_SIGNALS = ("tree_near", "proximity", "unit_match", "ner_match", "subject_asked")

@@ -28,7 +28,16 @@ from rag.policy import Choice, Logistic, Policy
 FEATURES = (
     "sent_score sent_cosine sent_overlap answer_sent_overlap answer_sent_cosine cand_score "
     "margin kind_fit in_question n_fitting span_kind best_passage passage_gap verdict_quote "
-    "verdict_words pick_in_verdict agrees"
+    "verdict_words pick_in_verdict agrees pick_tree_near pick_proximity pick_unit_match "
+    "pick_ner_match pick_subject_asked"
+).split()
+
+
+# What the reading alone shows, before the model writes (Policy.alone)
+ALONE = (
+    "sent_score sent_cosine sent_overlap answer_sent_overlap answer_sent_cosine cand_score "
+    "margin kind_fit in_question n_fitting best_passage passage_gap pick_tree_near "
+    "pick_proximity pick_unit_match pick_ner_match pick_subject_asked"
 ).split()
 
 
@@ -40,16 +49,19 @@ def matrix(rows: list[dict[str, Any]]) -> np.ndarray:
     return np.array([[r["signals"][f] for f in FEATURES] for r in rows], dtype=float)
 
 
-def fit_one(rows: list[dict[str, Any]], label: str, c: float) -> tuple[Logistic, np.ndarray]:
+def fit_one(
+    rows: list[dict[str, Any]], label: str, c: float, names: list[str] = FEATURES
+) -> tuple[Logistic, np.ndarray]:
     """Fit on rows; return raw-scale weights and 5-fold out-of-fold probabilities."""
-    x, y = matrix(rows), np.array([bool(r[label]) for r in rows])
+    x = np.array([[r["signals"][f] for f in names] for r in rows], dtype=float)
+    y = np.array([bool(r[label]) for r in rows])
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
     model = LogisticRegression(C=c, max_iter=2000)
     oof = cross_val_predict(model, (x - mean) / std, y, cv=5, method="predict_proba")[:, 1]
     model.fit((x - mean) / std, y)
     coef = model.coef_[0] / std
     bias = float(model.intercept_[0] - (coef * mean).sum())
-    return Logistic({f: float(w) for f, w in zip(FEATURES, coef, strict=True)}, bias), oof
+    return Logistic({f: float(w) for f, w in zip(names, coef, strict=True)}, bias), oof
 
 
 def outcome(rows: list[dict[str, Any]], choices: list[Choice]) -> dict[str, float]:
@@ -91,17 +103,61 @@ def pick_threshold(
     return best
 
 
-def choose(row: dict[str, Any], p_span: float, p_ver: float, threshold: float) -> Choice:
+def choose(
+    row: dict[str, Any], p_span: float, p_ver: float, threshold: float, unverified: float = 0.0
+) -> Choice:
     s = row["signals"]
     p_span = p_span if s["has_pick"] else 0.0
     p_ver = 0.0 if s["verdict_refused"] else p_ver
-    if max(p_span, p_ver) < threshold:
+    if max(p_span, p_ver) < threshold or (s["verdict_refused"] and p_span < unverified):
         return Choice("refuse", p_span, p_ver)
     return Choice("span" if p_span >= p_ver else "verified", p_span, p_ver)
 
 
+def pick_unverified(
+    rows: list[dict[str, Any]], p_span: np.ndarray, p_ver: np.ndarray, t: float, cap: float
+) -> float:
+    """The highest bar for an unverified span whose false refusal stays within the cap."""
+    best = 0.0
+    for bar in np.arange(0.0, 0.95, 0.05):
+        choices = [
+            choose(r, float(a), float(b), t, float(bar))
+            for r, a, b in zip(rows, p_span, p_ver, strict=True)
+        ]
+        if outcome(rows, choices)["false_refusal"] <= cap:
+            best = float(bar)
+    return best
+
+
+def pick_sure(rows: list[dict[str, Any]], p_alone: np.ndarray, full: list[Choice]) -> float:
+    """The lowest probability at which showing the span unread by the model costs at most
+    no answer_contains and no refusal against the full policy (out-of-fold on tune)."""
+    base = outcome(rows, full)
+    for t in np.arange(0.3, 1.0, 0.02):
+        mixed = [
+            Choice("span", float(pa), 0.0) if skippable(r) and pa >= t else c
+            for r, pa, c in zip(rows, p_alone, full, strict=True)
+        ]
+        got = outcome(rows, mixed)
+        if got["answer_contains"] >= base["answer_contains"] and (
+            got["refusal"] >= base["refusal"]
+        ):
+            return float(t)
+    return 2.0
+
+
+def skippable(row: dict[str, Any]) -> bool:
+    return bool(row["signals"]["has_pick"] and row["signals"]["span_kind"])
+
+
+def decide(policy: Policy, feats: dict[str, float]) -> Choice:
+    """As the pipeline decides: the span unread by the model when sure, else the policy."""
+    return policy.skips_model(feats) or policy.choose(feats)
+
+
 def report(name: str, rows: list[dict[str, Any]], policy: Policy) -> None:
-    choices = [policy.choose(r["signals"]) for r in rows]
+    choices = [decide(policy, r["signals"]) for r in rows]
+    skipped = sum(policy.skips_model(r["signals"]) is not None for r in rows)
     got, base = outcome(rows, choices), baseline(rows)
     y_ans = [r["answerable"] for r in rows]
     p_any = [max(c.p_span, c.p_verified) for c in choices]
@@ -109,7 +165,8 @@ def report(name: str, rows: list[dict[str, Any]], policy: Policy) -> None:
     print(
         f"| {name} | {len(rows)} | {base['answer_contains']:.3f} / {got['answer_contains']:.3f} "
         f"| {base['refusal']:.3f} / {got['refusal']:.3f} "
-        f"| {base['false_refusal']:.3f} / {got['false_refusal']:.3f} | {auc:.3f} |"
+        f"| {base['false_refusal']:.3f} / {got['false_refusal']:.3f} | {auc:.3f} "
+        f"| {skipped / max(len(rows), 1):.2f} |"
     )
 
 
@@ -136,15 +193,26 @@ def main() -> None:
     p_span[[i for i, r in enumerate(rows) if r["signals"]["has_pick"]]] = span_oof
     p_ver[[i for i, r in enumerate(rows) if not r["signals"]["verdict_refused"]]] = ver_oof
     threshold = pick_threshold(rows, p_span, p_ver, args.max_false_refusal)
-    policy = Policy(span, verified, threshold)
+    alone_rows = [r for r in rows if skippable(r)]
+    alone, alone_oof = fit_one(alone_rows, "pick_ok", args.C, ALONE)
+    p_alone = np.zeros(len(rows))
+    p_alone[[i for i, r in enumerate(rows) if skippable(r)]] = alone_oof
+    unverified = pick_unverified(rows, p_span, p_ver, threshold, args.max_false_refusal)
+    print(f"unverified {unverified:.2f}: an unverified span below it is refused")
+    full = [
+        choose(r, a, b, threshold, unverified) for r, a, b in zip(rows, p_span, p_ver, strict=True)
+    ]
+    sure = pick_sure(rows, p_alone, full)
+    print(f"sure {sure:.2f}: the span is shown without the model at or above it")
+    policy = Policy(span, verified, threshold, alone, sure, unverified)
     cap = args.max_false_refusal
     print(f"threshold {threshold:.2f} (out-of-fold on tune, false refusal <= {cap})")
-    oof_choices = [choose(r, a, b, threshold) for r, a, b in zip(rows, p_span, p_ver, strict=True)]
-    print("tune out-of-fold:", {k: round(v, 3) for k, v in outcome(rows, oof_choices).items()})
+    print("tune out-of-fold:", {k: round(v, 3) for k, v in outcome(rows, full).items()})
     print(
-        "\n| set | n | answer_contains rule / policy | refusal | false refusal | AUC answerable |"
+        "\n| set | n | answer_contains rule / policy | refusal | false refusal | AUC answerable "
+        "| model skipped |"
     )
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     report("tune (in-sample)", rows, policy)
     for spec in args.check:
         name, _, path = spec.partition("=")
@@ -158,6 +226,9 @@ def main() -> None:
             "threshold": threshold,
             "span": {"weights": span.weights, "bias": span.bias},
             "verified": {"weights": verified.weights, "bias": verified.bias},
+            "alone": {"weights": alone.weights, "bias": alone.bias},
+            "sure": sure,
+            "unverified": unverified,
         }
         Path("rag/policy.json").write_text(json.dumps(data, indent=1) + "\n")
         print("wrote rag/policy.json")

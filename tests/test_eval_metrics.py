@@ -46,6 +46,13 @@ def test_answer_contains_ignores_case_punctuation_and_citations() -> None:
     assert metrics.answer_contains("It was [2] in May.", ["2"]) == 0.0  # a citation is no answer
 
 
+def test_answer_contains_matches_whole_words_only() -> None:
+    assert metrics.answer_contains("The article does not say so.", ["No"]) == 0.0
+    assert metrics.answer_contains("No. The article denies it [1].", ["No"]) == 1.0
+    assert metrics.answer_contains("It opened in 2010 [1].", ["10"]) == 0.0
+    assert metrics.answer_contains("Steve Linford [1].", ["Linford"]) == 1.0
+
+
 def test_exact_match_and_token_f1() -> None:
     assert metrics.exact_match("The Uganda [1].", ["Uganda"]) == 1.0
     assert metrics.exact_match("Uganda took over", ["Uganda"]) == 0.0

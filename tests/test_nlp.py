@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from rag.nlp import Parsed, asks_subject, label_of, parse, pipeline
+from rag.nlp import Parsed, asks_subject, content_lemmas, label_of, parse, pipeline
 from rag.ranker import entity_signals
-from rag.reader import Evidence, _words, in_question_share, rank_candidates
+from rag.reader import Evidence, _words, in_question_share, rank_candidates, read
 
 needs_spacy = pytest.mark.skipif(pipeline() is None, reason="spaCy's English model is missing")
 
@@ -108,3 +108,26 @@ def test_the_agent_of_a_passive_is_the_subject_of_the_asked_verb() -> None:
 def test_an_entity_loses_its_possessive() -> None:
     found = parse(["Arsenal's manager Arsene Wenger was fined."])[0].entities
     assert "Arsenal" in [e.text for e in found] and "Arsenal's" not in [e.text for e in found]
+
+
+@needs_spacy
+def test_an_irregular_verb_is_found_by_its_lemma() -> None:
+    sentence = "Uganda has taken over the chairmanship from Azerbaijan."
+    parsed = parse([sentence])[0]
+    wanted = content_lemmas("Who took over the NAM chair?")
+    assert "take" in wanted
+    hits = parsed.lemma_hits(wanted)
+    assert [sentence[s:e] for s, e in hits] == ["taken"]
+    uganda, azerbaijan = (0, 6), (sentence.index("Azerbaijan"), len(sentence) - 1)
+    assert parsed.is_subject(uganda, hits) and not parsed.is_subject(azerbaijan, hits)
+
+
+@needs_spacy
+def test_the_sample_nam_article_answers_with_the_country_that_took_the_chair() -> None:
+    text = (
+        "Uganda takes over the Non-Aligned Movement chair from Azerbaijan\n\n"
+        "Uganda has taken over the chairmanship of the Non-Aligned Movement (NAM) from "
+        "Azerbaijan. The handover took place at the movement's 19th summit, which Kampala hosted."
+    )
+    reading = read("Who took over the NAM chair?", [text], None)
+    assert reading.answer is not None and reading.answer.text == "Uganda"

@@ -72,7 +72,16 @@ def test_the_fitted_policy_weighs_only_signals_the_pipeline_computes() -> None:
     fitted = load_policy()
     known = set(signals(state_with(Verdict("x", [1])), None))
     assert set(fitted.span.weights) <= known and set(fitted.verified.weights) <= known
-    assert 0.0 < fitted.threshold < 1.0
+    assert fitted.alone is not None and set(fitted.alone.weights) <= known
+    assert 0.0 < fitted.threshold < 1.0 and 0.0 <= fitted.unverified < 1.0
+
+
+def test_an_unverified_span_needs_more_than_the_threshold() -> None:
+    strict = Policy(Logistic({}, 0.0), Logistic({}, 0.0), 0.1, unverified=0.6)  # p_span 0.5
+    assert strict.choose(feats(verdict_refused=True)).shown == "refuse"
+    assert strict.choose(feats()).shown == "span"  # verified answer kept: the usual choice
+    lenient = Policy(Logistic({}, 0.0), Logistic({}, 0.0), 0.1, unverified=0.4)
+    assert lenient.choose(feats(verdict_refused=True)).shown == "span"
 
 
 QUESTION = "Until what year is Uganda due to chair the Non-Aligned Movement?"
@@ -89,3 +98,37 @@ def test_the_pipeline_shows_the_policys_choice(settings: Settings) -> None:
     doubtful = Pipeline(learned, base.retriever, base.llm, policy=policy(-5.0, -5.0))
     refused = doubtful.ask(QUESTION).answer()
     assert refused.refused and refused.cited == []
+
+
+def test_a_sure_reading_skips_the_model_and_a_doubtful_one_does_not() -> None:
+    sure = Policy(Logistic({}, 0.0), Logistic({}, 0.0), 0.1, Logistic({}, 3.0), sure=0.9)
+    fits = feats() | {"span_kind": 1.0}
+    chosen = sure.skips_model(fits)
+    assert chosen is not None and chosen.shown == "span" and chosen.p_span > 0.9
+    assert sure.skips_model(feats(has_pick=False) | {"span_kind": 1.0}) is None
+    assert sure.skips_model(feats() | {"span_kind": 0.0}) is None  # "why" goes to the model
+    doubtful = Policy(Logistic({}, 0.0), Logistic({}, 0.0), 0.1, Logistic({}, -3.0), sure=0.9)
+    assert doubtful.skips_model(fits) is None
+    assert policy(5.0, 5.0).skips_model(fits) is None  # no reading-alone model: never
+
+
+class CountingLLM(FakeListLLM):
+    """A fake model that counts how often it is asked to write."""
+
+    calls: int = 0
+
+    def _call(self, *args: object, **kwargs: object) -> str:  # type: ignore[override]
+        self.calls += 1
+        return super()._call(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_pipeline_answers_a_sure_span_without_running_the_model(settings: Settings) -> None:
+    llm = CountingLLM(responses=["Uganda will hold the chair until 2027 [1]."] * 4)
+    base = sample_pipeline(settings, llm, reader=True)
+    learned = base.settings.model_copy(update={"policy": "learned"})
+    skipping = Policy(Logistic({}, 4.0), Logistic({}, 0.0), 0.1, Logistic({}, 4.0), sure=0.5)
+    answer = Pipeline(learned, base.retriever, llm, policy=skipping).ask(QUESTION).answer()
+    assert answer.answer == "2027 [1]." and llm.calls == 0
+    writing = Policy(Logistic({}, 4.0), Logistic({}, 0.0), 0.1, Logistic({}, -4.0), sure=0.5)
+    assert Pipeline(learned, base.retriever, llm, policy=writing).ask(QUESTION).answer()
+    assert llm.calls == 1
