@@ -33,7 +33,13 @@ def answer_contains(answer: str, golds: Sequence[str]) -> float:
     a gold "no" is not found in "not" or "economy", nor "10" in "2010" (a plain substring
     test credited MultiHop-RAG's yes/no questions with 14 such false hits out of 16)."""
     said = f" {normalise(answer_text(answer))} "
-    return float(any(normalise(g) and f" {normalise(g)} " in said for g in golds))
+    return float(any(_holds(said, normalise(g)) for g in golds))
+
+
+def _holds(said: str, gold: str) -> bool:
+    if gold in ("yes", "no"):  # a yes/no answer says so first; a later "no" is not the verdict
+        return said.split()[:1] == [gold]
+    return bool(gold) and f" {gold} " in said
 
 
 def exact_match(answer: str, golds: Sequence[str]) -> float:

@@ -327,11 +327,18 @@ def decide_yes_no(
     question: str, evidence: Evidence, scorer: CandidateScorer | None
 ) -> tuple[Candidate, float]:
     """'yes' or 'no' from the best evidence sentence: the scorer's calibrated log-odds when
-    there is one, else whether the sentence negates."""
+    there is one, else whether claim and evidence agree in polarity ("Did the summit take
+    place?" against "it did not take place": no; a claim that itself negates, "…without
+    discussing X?", is confirmed only by evidence that negates too).
+
+    Weak, and measured as such on MultiHop-RAG's 247 yes/no questions (half to choose, half
+    to check): polarity agreement 0.61 / 0.65 right, the evidence's negation alone 0.54 /
+    0.60, always "yes" 0.58 / 0.63, the bundled Gemma's calibrated log-odds 0.50 / 0.61."""
     if scorer is not None:
         odds = scorer.yes_no(question, evidence.text)
     else:
-        odds = -1.0 if _NEGATION.search(evidence.text) else 1.0
+        agree = bool(_NEGATION.search(question)) == bool(_NEGATION.search(evidence.text))
+        odds = 1.0 if agree else -1.0
     said = "yes" if odds >= 0 else "no"
     return Candidate(said, "yesno", evidence.text, evidence.passage, evidence.score, 1.0), odds
 

@@ -51,6 +51,9 @@ def test_answer_contains_matches_whole_words_only() -> None:
     assert metrics.answer_contains("No. The article denies it [1].", ["No"]) == 1.0
     assert metrics.answer_contains("It opened in 2010 [1].", ["10"]) == 0.0
     assert metrics.answer_contains("Steve Linford [1].", ["Linford"]) == 1.0
+    # a yes/no verdict is its first word: "Yes. … no longer …" does not answer "no"
+    assert metrics.answer_contains("Yes. It is no longer sold [1].", ["no"]) == 0.0
+    assert metrics.answer_contains("Yes. It is no longer sold [1].", ["Yes"]) == 1.0
 
 
 def test_exact_match_and_token_f1() -> None:

@@ -90,6 +90,14 @@ def test_yes_no_kind_and_answer() -> None:
     assert said_no.answer is not None and said_no.answer.text == "no"
 
 
+def test_a_negative_claim_is_confirmed_by_negative_evidence_only() -> None:
+    denied = read("Did Nokia not trial it in Berlin?", ["Nokia did not trial it in Berlin."], None)
+    assert denied.answer is not None and denied.answer.text == "yes"
+    claim = "Did the article report the deal without mentioning its price?"
+    stated = read(claim, ["The deal was reported with its price of £5m."], None)
+    assert stated.answer is not None and stated.answer.text == "no"
+
+
 def test_a_full_name_fits_who_better_than_an_acronym() -> None:
     names = {s.text: s for s in extract("ITV's Claudia Rosencrantz spoke.")}
     assert kind_fit("person", names["Claudia Rosencrantz"]) > kind_fit("person", names["ITV"])
