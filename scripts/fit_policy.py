@@ -181,6 +181,12 @@ def main() -> None:
         default=1.0,
         help="inverse L2 strength (1.0: best out-of-fold on tune of 0.1, 0.3, 1.0)",
     )
+    parser.add_argument(
+        "--unverified",
+        type=float,
+        default=None,
+        help="the bar an unverified span must reach; default: fitted (1.0: never shown)",
+    )
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     rows = [r for path in args.fit for r in load(path)]
@@ -197,7 +203,11 @@ def main() -> None:
     alone, alone_oof = fit_one(alone_rows, "pick_ok", args.C, ALONE)
     p_alone = np.zeros(len(rows))
     p_alone[[i for i, r in enumerate(rows) if skippable(r)]] = alone_oof
-    unverified = pick_unverified(rows, p_span, p_ver, threshold, args.max_false_refusal)
+    unverified = (
+        pick_unverified(rows, p_span, p_ver, threshold, args.max_false_refusal)
+        if args.unverified is None
+        else args.unverified
+    )
     print(f"unverified {unverified:.2f}: an unverified span below it is refused")
     full = [
         choose(r, a, b, threshold, unverified) for r, a, b in zip(rows, p_span, p_ver, strict=True)
