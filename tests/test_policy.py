@@ -73,7 +73,7 @@ def test_the_fitted_policy_weighs_only_signals_the_pipeline_computes() -> None:
     known = set(signals(state_with(Verdict("x", [1])), None))
     assert set(fitted.span.weights) <= known and set(fitted.verified.weights) <= known
     assert fitted.alone is not None and set(fitted.alone.weights) <= known
-    assert 0.0 < fitted.threshold < 1.0 and 0.0 <= fitted.unverified < 1.0
+    assert 0.0 < fitted.threshold < 1.0 and 0.0 <= fitted.unverified <= 1.0
 
 
 def test_an_unverified_span_needs_more_than_the_threshold() -> None:
