@@ -129,20 +129,17 @@ def pick_unverified(
     return best
 
 
-def pick_sure(rows: list[dict[str, Any]], p_alone: np.ndarray, full: list[Choice]) -> float:
-    """The lowest probability at which showing the span unread by the model costs at most
-    no answer_contains and no refusal against the full policy (out-of-fold on tune)."""
-    base = outcome(rows, full)
-    for t in np.arange(0.3, 1.0, 0.02):
-        mixed = [
-            Choice("span", float(pa), 0.0) if skippable(r) and pa >= t else c
-            for r, pa, c in zip(rows, p_alone, full, strict=True)
-        ]
-        got = outcome(rows, mixed)
-        if got["answer_contains"] >= base["answer_contains"] and (
-            got["refusal"] >= base["refusal"]
-        ):
-            return float(t)
+def pick_sure(rows: list[dict[str, Any]], p_alone: np.ndarray, precision: float) -> float:
+    """The lowest probability at which the spans shown without the model are right at least
+    `precision` of the time (out-of-fold on tune). An earlier criterion (no loss against the
+    full policy on tune) chose 0.30, whose skipped spans were right 0.68 of the time; on RGB's
+    web snippets it showed "PlayStation 4" for a release date and cost 0.10 at noise 0."""
+    rights = np.array([bool(r["pick_ok"]) for r in rows])
+    shown = np.array([skippable(r) for r in rows])
+    for t in np.arange(0.3, 1.0, 0.05):
+        skipped = shown & (p_alone >= t)
+        if skipped.any() and rights[skipped].mean() >= precision:
+            return float(round(t, 2))
     return 2.0
 
 
@@ -187,6 +184,12 @@ def main() -> None:
         default=None,
         help="the bar an unverified span must reach; default: fitted (1.0: never shown)",
     )
+    parser.add_argument(
+        "--skip-precision",
+        type=float,
+        default=0.8,
+        help="how often a span shown without the model must be right (out-of-fold on tune)",
+    )
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     rows = [r for path in args.fit for r in load(path)]
@@ -209,10 +212,10 @@ def main() -> None:
         else args.unverified
     )
     print(f"unverified {unverified:.2f}: an unverified span below it is refused")
+    sure = pick_sure(rows, p_alone, args.skip_precision)
     full = [
         choose(r, a, b, threshold, unverified) for r, a, b in zip(rows, p_span, p_ver, strict=True)
     ]
-    sure = pick_sure(rows, p_alone, full)
     print(f"sure {sure:.2f}: the span is shown without the model at or above it")
     policy = Policy(span, verified, threshold, alone, sure, unverified)
     cap = args.max_false_refusal
