@@ -112,7 +112,7 @@ class Settings(BaseSettings):
         "pick is clear and the verified answer says the same",
     )
     policy: Literal["learned", "off"] = Field(
-        "learned",
+        "off",
         description="learned: logistic models (rag/policy.json, fitted on our tune split by "
         "scripts/fit_policy.py) choose the reader's short span, the verified answer, or a "
         "refusal, and skip the model when the reading alone is sure; off: the hand-written "
