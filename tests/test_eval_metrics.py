@@ -46,14 +46,15 @@ def test_answer_contains_ignores_case_punctuation_and_citations() -> None:
     assert metrics.answer_contains("It was [2] in May.", ["2"]) == 0.0  # a citation is no answer
 
 
-def test_answer_contains_matches_whole_words_only() -> None:
-    assert metrics.answer_contains("The article does not say so.", ["No"]) == 0.0
-    assert metrics.answer_contains("No. The article denies it [1].", ["No"]) == 1.0
-    assert metrics.answer_contains("It opened in 2010 [1].", ["10"]) == 0.0
-    assert metrics.answer_contains("Steve Linford [1].", ["Linford"]) == 1.0
+def test_answer_words_matches_whole_words_only() -> None:
+    assert metrics.answer_contains("The article does not say so.", ["No"]) == 1.0  # the spec's
+    assert metrics.answer_words("The article does not say so.", ["No"]) == 0.0
+    assert metrics.answer_words("No. The article denies it [1].", ["No"]) == 1.0
+    assert metrics.answer_words("It opened in 2010 [1].", ["10"]) == 0.0
+    assert metrics.answer_words("Steve Linford [1].", ["Linford"]) == 1.0
     # a yes/no verdict is its first word: "Yes. … no longer …" does not answer "no"
-    assert metrics.answer_contains("Yes. It is no longer sold [1].", ["no"]) == 0.0
-    assert metrics.answer_contains("Yes. It is no longer sold [1].", ["Yes"]) == 1.0
+    assert metrics.answer_words("Yes. It is no longer sold [1].", ["no"]) == 0.0
+    assert metrics.answer_words("Yes. It is no longer sold [1].", ["Yes"]) == 1.0
 
 
 def test_exact_match_and_token_f1() -> None:
