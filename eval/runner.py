@@ -24,7 +24,6 @@ QUALITY_METRICS: dict[str, bool] = {
     "recall@10": True,
     "mrr@10": True,
     "answer_contains": True,
-    "answer_words": True,
     "exact_match": True,
     "token_f1": True,
     "refusal_rate_unanswerable": True,
@@ -33,7 +32,7 @@ QUALITY_METRICS: dict[str, bool] = {
 }
 FAMILIES = {
     "retrieval": ["hit@1", "hit@5", "recall@10", "mrr@10"],
-    "answers": ["answer_contains", "answer_words", "exact_match", "token_f1"],
+    "answers": ["answer_contains", "exact_match", "token_f1"],
     "behaviour": ["refusal_rate_unanswerable", "false_refusal_rate", "grounded_rate"],
 }
 
@@ -78,7 +77,6 @@ def score_case(case: EvalCase, answer: Answer, retrieved: list[str] | None) -> d
     if case.answerable:
         scores |= {
             "answer_contains": metrics.answer_contains(answer.answer, case.answers),
-            "answer_words": metrics.answer_words(answer.answer, case.answers),
             "exact_match": metrics.exact_match(answer.answer, case.answers),
             "token_f1": round(metrics.token_f1(answer.answer, case.answers), 4),
         }
