@@ -331,9 +331,9 @@ def decide_yes_no(
     place?" against "it did not take place": no; a claim that itself negates, "…without
     discussing X?", is confirmed only by evidence that negates too).
 
-    Weak, and measured as such on MultiHop-RAG's 247 yes/no questions (half to choose, half
-    to check): polarity agreement 0.61 / 0.65 right, the evidence's negation alone 0.54 /
-    0.60, always "yes" 0.58 / 0.63, the bundled Gemma's calibrated log-odds 0.50 / 0.61."""
+    Weak, and measured as such on MultiHop-RAG's 247 yes/no questions (even ids to choose,
+    odd to check; scripts/probe_yes_no.py): polarity agreement 0.64 / 0.63 right, the
+    evidence's negation alone 0.56 / 0.60, always "yes" 0.58 / 0.63."""
     if scorer is not None:
         odds = scorer.yes_no(question, evidence.text)
     else:
