@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -143,14 +143,40 @@ def _subject_of(token: Any) -> int:
     return -1
 
 
+@dataclass(frozen=True)
+class QuestionParse:
+    """What the reader needs from the question's own parse, parsed once per question."""
+
+    subject: bool  # it asks for its verb's subject (asks_subject)
+    lemmas: frozenset[str]  # its content lemmas, the conversation's included
+
+
+@lru_cache(maxsize=256)
+def parse_question(question: str, context: str = "") -> QuestionParse:
+    """One parse of the question (and one of the earlier turns, if any); cached, since the
+    reader ranks candidates for the same question more than once (before and after the
+    model writes)."""
+    nlp = pipeline()
+    if nlp is None:
+        return QuestionParse(False, frozenset())
+    doc = nlp(question)
+    lemmas = _content_lemmas(doc) | (_content_lemmas(nlp(context)) if context.strip() else set())
+    return QuestionParse(_asks_subject(doc), frozenset(lemmas))
+
+
 def asks_subject(question: str) -> bool:
     """Whether the asked-for thing is the subject of the question's verb: "Which country took
     over the chair?" and "Who was appointed?", not "Which Italian did Nadal beat?" nor "Who
     is the director?". Decided by the first verb after the wh-word."""
-    nlp = pipeline()
-    if nlp is None:
-        return False
-    doc = nlp(question)
+    return parse_question(question).subject
+
+
+def content_lemmas(text: str) -> set[str]:
+    """The lemmas of a question's verbs, nouns, names and numbers."""
+    return set(parse_question(text).lemmas)
+
+
+def _asks_subject(doc: Any) -> bool:
     if not len(doc) or doc[0].lower_ not in ("who", "which", "what"):
         return False
     verbs = [t for t in doc[1:] if t.pos_ in ("AUX", "VERB")]
@@ -163,13 +189,9 @@ def asks_subject(question: str) -> bool:
     return after is not None and after.pos_ in ("AUX", "VERB")  # "was appointed", "has been"
 
 
-def content_lemmas(text: str) -> set[str]:
-    """The lemmas of a question's verbs, nouns, names and numbers."""
-    nlp = pipeline()
-    if nlp is None:
-        return set()
+def _content_lemmas(doc: Any) -> set[str]:
     keep = ("VERB", "NOUN", "PROPN", "NUM", "ADJ")
-    return {t.lemma_.lower() for t in nlp(text) if t.pos_ in keep and not t.is_stop}
+    return {t.lemma_.lower() for t in doc if t.pos_ in keep and not t.is_stop}
 
 
 def label_of(start: int, end: int, found: Sequence[Entity]) -> str | None:

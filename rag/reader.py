@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from rag.candidates import WORD, Span, asked_kind, content_stems, extract, kind_fit, stem
-from rag.nlp import LABEL_KIND, Parsed, asks_subject, content_lemmas, label_of, parse
+from rag.nlp import LABEL_KIND, Parsed, label_of, parse, parse_question
 from rag.ranker import Ranker, asked_unit, candidate_signals, load_ranker
 from rag.reader_signals import features
 from rag.text import split_sentences
@@ -210,7 +210,7 @@ class _Look:
     unit: str | None
     asked_words: set[str]
     stems: set[str]
-    subject: bool = False  # the question asks for its verb's subject (rag.nlp.asks_subject)
+    subject: bool = False  # the question asks for its verb's subject (rag.nlp.parse_question)
     lemmas: set[str] = field(default_factory=set)  # the question's content lemmas
 
 
@@ -276,8 +276,8 @@ def rank_candidates(
     # the unit a count asks for belongs to its answer: "60 films" for "how many films"
     asked_words = {w for w in _words(f"{question} {context}") if unit is None or stem(w) != unit}
     stems = content_stems(question) | content_stems(context)
-    lemmas = content_lemmas(f"{question} {context}") - {unit or ""}
-    look = _Look(asked, unit, asked_words, stems, asks_subject(question), lemmas)
+    said = parse_question(question, context)
+    look = _Look(asked, unit, asked_words, stems, said.subject, set(said.lemmas) - {unit or ""})
     model = load_ranker() if ranker == "fitted" else ranker
     texts = [e.text.lower() for e in sentences]
     read_first = sentences[: weights.sentences_read]

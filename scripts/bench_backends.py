@@ -23,7 +23,6 @@ The ingested stores are kept in --work-dir, so a second run embeds nothing.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -41,7 +40,12 @@ from rag.retrieval import NewsRetriever
 from rag.store import open_store
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_retrieval import prepare_bbc, prepare_dev, prepare_multihop  # the same three sets
+from bench_retrieval import (  # the same three sets, and the same relevance table
+    prepare_bbc,
+    prepare_dev,
+    prepare_multihop,
+    relevance_spread,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -161,35 +165,6 @@ def within(results: dict[tuple[str, str], Result]) -> None:
         print(f"\n{backend} hybrid vs FTS5's 95% interval: " + ", ".join(verdicts))
 
 
-def relevance_spread(pipeline: Pipeline) -> None:
-    """Best-passage cosine for answerable vs unanswerable dev cases and off-topic questions."""
-    rows = [json.loads(line) for line in (DATA / "qa" / "dev.jsonl").read_text().splitlines()]
-    off_topic = [
-        "Who won the 2030 World Cup?",
-        "What is the capital of the Mars colony?",
-        "How do I bake sourdough bread?",
-        "Which team won the 2031 Super Bowl?",
-        "What is the boiling point of mercury?",
-        "Who wrote the Harry Potter books?",
-    ]
-    groups: dict[str, list[float]] = {"answerable": [], "unanswerable (near miss)": []}
-    for r in rows:
-        found = pipeline.retrieve(pipeline.question(r["question"], r["history"]), k=3)
-        best = max((p.score for p in found), default=0.0)
-        groups["answerable" if r["answers"] else "unanswerable (near miss)"].append(best)
-    groups["off-topic"] = [
-        max((p.score for p in pipeline.retrieve(pipeline.question(q), k=3)), default=0.0)
-        for q in off_topic
-    ]
-    print("\n### Best-passage cosine similarity (hybrid), for the refusal threshold\n")
-    print("| group | n | min | p10 | median | max |\n| --- | --- | --- | --- | --- | --- |")
-    for name, values in groups.items():
-        print(
-            f"| {name} | {len(values)} | {min(values):.3f} | {percentile(values, 0.1):.3f} | "
-            f"{statistics.median(values):.3f} | {max(values):.3f} |"
-        )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -228,7 +203,7 @@ def main() -> None:
         print_table(name, len(cases), results)
         if name == "dev":
             pipeline.retriever.mode = "hybrid"
-            relevance_spread(pipeline)
+            relevance_spread(pipeline, "SQLite FTS5")
         sys.stdout.flush()
 
 

@@ -61,14 +61,18 @@ def test_entity_signals_match_and_clash_with_the_asked_kind() -> None:
     }
 
 
+def ranked(question: str, sentence: str) -> list[str]:
+    """The candidates of one evidence sentence, best first."""
+    return [c.text for c in rank_candidates(question, [Evidence(sentence, 0, 1.0, 0.5, 0.5)])]
+
+
 @needs_spacy
 def test_a_name_the_patterns_cut_short_is_a_candidate_whole() -> None:
     sentence = (
         "Mr Kilroy-Silk arrived at Manchester High School for Girls for the recording of "
         "Any Questions."
     )
-    ev = Evidence(sentence, 0, 1.0, 0.5, 0.5)
-    texts = [c.text for c in rank_candidates("At which school was he attacked?", [ev])]
+    texts = ranked("At which school was he attacked?", sentence)
     assert "Manchester High School for Girls" in texts
 
 
@@ -78,9 +82,8 @@ def test_which_firm_prefers_the_organisation_over_a_person() -> None:
         "Nicola Sturgeon said the Tory leader David McLetchie was a partner in the law firm "
         "Tods Murray."
     )
-    ev = Evidence(sentence, 0, 1.0, 0.5, 0.5)
     question = "Which law firm is Scottish Tory leader David McLetchie a partner in?"
-    assert rank_candidates(question, [ev])[0].text != "Nicola Sturgeon"
+    assert ranked(question, sentence)[0] != "Nicola Sturgeon"
 
 
 def test_initials_rule_out_a_name_only_for_a_capitalised_acronym() -> None:
