@@ -87,6 +87,34 @@ def supporting_sentences(
     return used
 
 
+# A claim whose content words are mostly in neither the passage nor the question is not the
+# passage's: the bundled 270M model sometimes writes garble ("on theawdedetta riven up in the")
+# that names no figure or name to check, and that passed as support before this bound.
+MAX_FOREIGN_SHARE = 0.5
+# Figures and their units are checked as claim terms, at their scale ("41 million pounds"
+# against "£41m"); as words they would count as foreign.
+_FIGURE_WORDS = frozenset(
+    stems("hundred thousand million billion trillion pounds dollars euros percent per cent")
+)
+
+
+def says_something(claim: str, topic: frozenset[str]) -> bool:
+    """False for a question ("By what percentage did ... fall?") or a restatement that adds
+    no word to the question ("Snoop Dogg is a real name"): neither answers anything."""
+    if claim.rstrip().endswith("?"):
+        return False
+    return bool(stems(claim) - topic)
+
+
+def foreign_share(claim: str, topic: frozenset[str], passage: Passage) -> float:
+    """The share of the claim's content words found in neither the passage nor the question."""
+    said = {s for s in stems(claim) - _FIGURE_WORDS if not any(c.isdigit() for c in s)}
+    if not said:
+        return 0.0
+    known = topic | stems(passage.title or "") | stems(passage.text)
+    return len(said - known) / len(said)
+
+
 def with_citation(claim: str, n: int) -> str:
     """'Uganda took over.' -> 'Uganda took over [1].'"""
     body = claim.rstrip()
@@ -106,12 +134,15 @@ def verify_answer(text: str, topic: frozenset[str], passages: list[Passage]) -> 
         if not claim or key in seen:
             continue  # a small model may repeat its sentence until the token limit
         seen.add(key)
+        if not says_something(claim, topic):
+            result.dropped.append(claim)
+            continue
         terms = claim_terms(claim)
         cited = [int(n) for n in _CITATION.findall(sentence) if 0 < int(n) <= len(passages)]
         order = cited + [n for n in range(1, len(passages) + 1) if n not in cited]
         for n in order:
             support = supporting_sentences(terms, topic, passages[n - 1], scales(claim))
-            if support:
+            if support and foreign_share(claim, topic, passages[n - 1]) <= MAX_FOREIGN_SHARE:
                 kept.append(with_citation(claim, n))
                 result.evidence.setdefault(n, []).extend(
                     s for s in support if s not in result.evidence.get(n, [])

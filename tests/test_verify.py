@@ -86,3 +86,19 @@ def test_a_figure_is_a_whole_number_not_a_piece_of_another() -> None:
     assert not mentions("a 41.5% share", "41") and mentions("It was 41.", "41")
     assert verify_answer("Glazer paid 20 staff [1].", DEAL_TOPIC, [DEAL]).text == ""  # 2041
     assert scales("£41m, or 41 million pounds, and $2.5bn") == {"41": "m", "2.5": "bn"}
+
+
+def test_a_question_or_a_restatement_of_it_answers_nothing() -> None:
+    echoed = verify_answer("Who took over the NAM chair [1]?", QUESTION, [NAM])
+    assert echoed.text == "" and echoed.dropped == ["Who took over the NAM chair?"]
+    assert verify_answer("They took over the NAM chair [1].", QUESTION, [NAM]).text == ""
+    assert verify_answer("Uganda took over [1].", QUESTION, [NAM]).text == "Uganda took over [1]."
+
+
+def test_garble_with_no_name_or_figure_to_check_is_not_support() -> None:
+    # words in neither the passage nor the question: the claim is not the passage's
+    garbled = verify_answer("on theawdedetta riven up in the chair [1].", QUESTION, [NAM])
+    assert garbled.text == ""
+    # a paraphrase in the passage's words is
+    said = verify_answer("the chairmanship was handed over at the summit [1].", QUESTION, [NAM])
+    assert said.text == "the chairmanship was handed over at the summit [1]."
