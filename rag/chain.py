@@ -94,9 +94,10 @@ class Pipeline:
             state.ranked = self.retrieve(state.question, max(state.k, depth), filters)
             state.retrieve_s = time.perf_counter() - started
         state.selected = select(state.sources, self.settings.context_passages)
-        state.gate = gate(state.question, state.selected, self.settings.min_relevance)
+        outlets = self.store.sources() if fetch else None
+        state.gate = gate(state.question, state.selected, self.settings.min_relevance, outlets)
         if state.gate.refuses:
-            state.verdict = Verdict(REFUSAL, [], refused=True)
+            state.verdict = Verdict(state.gate.message or REFUSAL, [], refused=True)
         else:
             state.context = shape(state.selected, state.question, self.settings, self.retriever)
             if self.read_first(state):

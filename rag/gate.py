@@ -4,8 +4,10 @@ cannot answer the question; the reason is kept for the caller."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.attribution import unknown_outlets
 from rag.passage import Passage
 from rag.question import Question
 
@@ -13,13 +15,22 @@ from rag.question import Question
 @dataclass(frozen=True)
 class Gate:
     reason: str | None = None  # why the passages cannot answer; None when they may
+    message: str | None = None  # what the refusal tells the user, where it can say more
 
     @property
     def refuses(self) -> bool:
         return self.reason is not None
 
 
-def gate(question: Question, passages: list[Passage], min_relevance: float) -> Gate:
+def gate(
+    question: Question,
+    passages: list[Passage],
+    min_relevance: float,
+    outlets: Sequence[str] | None = None,
+) -> Gate:
+    """`outlets`: every source the collection's articles come from (None: not known, as for
+    passages handed over by the caller), against which the outlets a question names are
+    checked."""
     if not passages:
         return Gate("no articles are ingested")
     best = max(p.score for p in passages)
@@ -32,4 +43,11 @@ def gate(question: Question, passages: list[Passage], min_relevance: float) -> G
     )
     if missing:
         return Gate(f"no passage mentions {', '.join(missing)}")
+    absent = unknown_outlets(question.text, outlets) if outlets is not None else []
+    if absent:
+        names = " or ".join(absent)
+        return Gate(
+            f"no ingested article is from {names}",
+            f"None of the ingested articles is from {names}, so I can't say what it reported.",
+        )
     return Gate()

@@ -203,6 +203,22 @@ def test_the_gate_decides_the_refusal_and_keeps_its_reason(settings: Settings) -
     assert llm.i == 0  # the fake model was never asked
 
 
+def test_a_question_about_an_outlet_no_article_comes_from_is_refused(settings: Settings) -> None:
+    llm = FakeListLLM(responses=["Uganda [1].", "Uganda [1]."])
+    pipeline = sample_pipeline(settings, llm)
+    response = pipeline.ask("According to a Reuters article, who took over the NAM chair?")
+    answer = response.answer()
+    assert answer.refused and llm.i == 0
+    assert answer.answer == (
+        "None of the ingested articles is from Reuters, so I can't say what it reported."
+    )
+    assert response.state.gate.reason == "no ingested article is from Reuters"
+    # the collection's own outlet is no reason to refuse
+    named = pipeline.ask("In a newsrag sample desk article, who took over the NAM chair?")
+    assert named.state.gate.reason is None
+    assert not named.answer().refused and llm.i == 1
+
+
 def test_an_answer_that_reads_like_the_refusal_is_no_refusal(settings: Settings) -> None:
     llm = FakeListLLM(responses=[REFUSAL])  # the model's words, not a decision
     response = sample_pipeline(settings, llm).ask(NAM_QUESTION)

@@ -98,6 +98,15 @@ def test_gate_refuses_when_the_question_names_a_year_no_passage_has() -> None:
     assert gate(q("Who was NATO's 3rd member?"), [nato], 0.3).reason == "no passage mentions 3"
 
 
+def test_gate_refuses_when_the_question_names_an_outlet_the_collection_lacks() -> None:
+    asked = q("According to a BBC News article, who took over the NAM chair?")
+    refused = gate(asked, [passage(NAM)], 0.3, outlets=["News.Az"])
+    assert refused.reason == "no ingested article is from BBC News"
+    assert refused.message and "BBC News" in refused.message
+    assert not gate(asked, [passage(NAM)], 0.3, outlets=["News.Az", "BBC News"]).refuses
+    assert not gate(asked, [passage(NAM)], 0.3).refuses  # outlets unknown: handed passages
+
+
 def test_answer_clean_up_strips_images_links_and_foreign_citations() -> None:
     raw = (
         " Uganda [1] ![x](http://evil.example/p.png) see [here](http://evil.example) [7]\nQuestion:"
