@@ -107,12 +107,34 @@ def _coarse_kind(question: str) -> str | None:
     return wanted_type(question)
 
 
+_AUX = r"(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b"
+# A clause put before the question proper: "After X reported ..., did Y ...?", "Between the
+# two reports, was there ...?". Not after a wh-word ("Considering X, which network, known
+# for Y, did ...?" and "On what date, according to Z, did ...?" ask for a name and a date).
+_WH = r"\b(?:who|whom|whose|what|which|when|where|why|how)\b"
+_FRONTED_AUX = re.compile(rf"^(?:(?!{_WH})[^?])*?,\s*{_AUX}")
+# Named options ask to choose one, not yes or no: "Was it Nokia or Philips?", "before or
+# after", "consistent or inconsistent". An "or" that joins longer claims ("..., or does the
+# other article say ...?") leaves a yes/no question.
+_ALTERNATIVES = re.compile(
+    r"\b(?:before or after|after or before|same or different|higher or lower|"
+    r"increase or decrease|(\w+) or (?:in|un|dis|non-?)\1)\b|"
+    rf"\bor\s+(?!{_AUX})(?:\S+\s+){{0,3}}\S+\?$"
+)
+
+
+def asks_yes_no(question: str) -> bool:
+    """Its main clause opens with an auxiliary verb, at the start or after a fronted clause."""
+    q = question.strip().lower()
+    return bool(re.match(_AUX, q) or _FRONTED_AUX.match(q))
+
+
 def asked_kind(question: str, coarse: str | None = None) -> str:
     """The fine kind a question wants; 'other' when nothing tells. `coarse`: the question's
     parsed kind (rag.question), which the fine rules fall back on."""
     q = question.strip().lower()
-    if re.match(r"(did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b", q):
-        return "other" if re.search(r"\bor\b", q) else "yesno"
+    if asks_yes_no(q):
+        return "other" if _ALTERNATIVES.search(q) else "yesno"
     rules = (
         (r"\b(what|which) year\b", "year"),
         (r"^when\b|\b(what|which) (date|day|weekend|month)\b", "date"),

@@ -83,6 +83,18 @@ def test_asked_kinds() -> None:
 def test_yes_no_kind_and_answer() -> None:
     assert asked_kind("Did Nokia trial the system in Hanau?") == "yesno"
     assert asked_kind("Was it Nokia or Philips?") != "yesno"  # a choice, not yes/no
+    assert asked_kind("Has its view remained consistent or inconsistent?") != "yesno"
+    assert asked_kind("Was it reported before or after the vote in May?") != "yesno"
+
+
+def test_a_yes_no_question_may_open_with_a_clause_or_join_claims_with_or() -> None:
+    assert asked_kind("After the BBC reported the merger, did ITV confirm it?") == "yesno"
+    assert asked_kind("Between the two reports, was there a change in the price?") == "yesno"
+    joined = "Did the first article praise the deal, or does the second one say it is too small?"
+    assert asked_kind(joined) == "yesno"
+    # a wh-word before the comma asks for its own kind of answer
+    assert asked_kind("On what date, according to Philippe Sands, did they meet?") == "date"
+    assert asked_kind("Considering both, which network, known for news, did she join?") != "yesno"
     reading = read("Did Nokia trial the system in Hanau?", ["Nokia trialled it in Hanau."], None)
     assert reading.asked == "yesno" and reading.answer is not None
     assert reading.answer.text == "yes"
