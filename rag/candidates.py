@@ -46,7 +46,10 @@ _UNIT = (
     r"megabits?|mbps|gb|mb|gigabytes?|megabytes?|people|users|points|goals|votes|seats|"
     r"jobs|staff|workers|homes|copies|units|films|games|medals|times)"
 )
-_CURRENCY = r"(?:euros?|dollars?|pounds?|yen|yuan|francs?|rupees?|roubles?|rubles?|pesos?)"
+_CURRENCY = (
+    r"(?:euros?|dollars?|pounds?|yen|yuan|francs?|rupees?|roubles?|rubles?|pesos?|baht|"
+    r"rupiah|ringgit|rand|naira|shekels?|dinars?|dirhams?|riyals?|lira|zloty|kron[aeo]r?)"
+)
 _B = r"(?<![\w£$€¥.-])"  # a number starts a word: not the 4 in "Qatargas-4"
 
 # Order matters: an earlier pattern wins when spans overlap ("£41m" is money, not a number).

@@ -33,6 +33,7 @@ def test_money_with_the_unit_before_and_after() -> None:
     assert ("41 million pounds", "money") in got
     assert ("$2.5bn", "money") in got
     assert ("1.8bn euros", "money") in got
+    assert ("20bn baht", "money") in spans("Damage was put at 20bn baht ($510m).")
 
 
 def test_percent_duration_scores_and_ordinals() -> None:
