@@ -34,7 +34,7 @@ def claim_terms(sentence: str) -> list[str]:
     """Numbers, dates and capitalised names a sentence asserts (a leading 'The' is no name)."""
     body = _CITATION.sub("", sentence)
     words = body.split()
-    first = words[0] if words else ""
+    first = words[0].strip(".,;:!?“”\"'") if words else ""  # "Yes." opens a yes/no answer
     return [
         re.sub(r"['’]s$", "", term.strip(".,"))  # "Tesla's" is supported by "Tesla"
         for term in NAME_OR_NUMBER.findall(body)

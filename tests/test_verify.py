@@ -62,6 +62,7 @@ def test_wrong_number_is_caught() -> None:
 
 def test_claim_terms_skip_a_sentence_opening_article() -> None:
     assert claim_terms("The summit in Kampala drew 120 leaders [1].") == ["Kampala", "120"]
+    assert claim_terms("Yes.") == [] and claim_terms("No: “Uganda took over.”") == ["Uganda"]
 
 
 DEAL = Passage(
