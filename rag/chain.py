@@ -105,7 +105,9 @@ class Pipeline:
             else:
                 if self.llm is not None:
                     yield from self.generate(state, self.llm)
-                state.verdict = check(state.draft, state.question, state.context)
+                state.verdict = check(
+                    state.draft, state.question, state.context, self.quote_order(state)
+                )
                 if self.settings.reader:
                     self.read(state)
         total = time.perf_counter() - started
@@ -133,6 +135,15 @@ class Pipeline:
         state.verdict, state.choice = short_answer(state.reading), choice
         return True
 
+    def quote_order(self, state: State) -> list[tuple[str, int]] | None:
+        """The reader's sentences, best first, for a quote when the draft fails verification
+        (read once: the short answer below reuses this reading)."""
+        if not self.settings.reader:
+            return None
+        embed = self.retriever.embeddings.embed_documents
+        state.reading = state.reading or read_context(state.question, state.context, embed)
+        return [(e.text, e.passage) for e in state.reading.sentences]
+
     def read(self, state: State) -> None:
         """The short answer: yes/no first for a yes/no question; otherwise the answer policy
         picks the reader's span, the verified answer or a refusal (or, with the policy off,
@@ -145,7 +156,7 @@ class Pipeline:
         if state.question.asked != "yesno" and by_rule:
             if state.verdict.refused:
                 return
-            state.reading = read_context(state.question, state.context, embed)
+            state.reading = state.reading or read_context(state.question, state.context, embed)
             if agrees(state.reading, state.verdict, self.settings.reader_margin):
                 state.verdict = short_answer(state.reading)
             return

@@ -15,6 +15,15 @@ from rag.timescope import TimeScope, parse_time_scope
 MAX_QUESTION_CHARS = 2000  # a question, not a document: longer input is cut, never refused
 
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*")
+_MONTH = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+# The day of a date ("October 22, 2023", "1st of May"): an article says its date as
+# 2023-10-22, and the time named is the time scope's to weigh (rag/timescope.py).
+_DAY_OF_MONTH = re.compile(
+    rf"\b(?:{_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})\b"
+)
 
 
 def clean_question(text: str) -> str:
@@ -70,5 +79,7 @@ class Question:
     def anchors(self) -> set[str]:
         """Years and other figures, commas dropped; passages that never mention one cannot
         answer. (Cosine similarity alone cannot tell 'the 2030 World Cup' from the 1966 one:
-        MiniLM scores both about 0.5.)"""
-        return {figure.replace(",", "") for figure in self.figures}
+        MiniLM scores both about 0.5.) Not the day of a date: no article writes its own date
+        out ("October 1st" is 2023-10-01), and the time scope weighs dates."""
+        days = {day for match in _DAY_OF_MONTH.finditer(self.text) for day in match.groups() if day}
+        return {figure.replace(",", "") for figure in self.figures} - days

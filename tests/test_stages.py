@@ -96,6 +96,15 @@ def test_gate_refuses_when_the_question_names_a_year_no_passage_has() -> None:
     nato = passage("Sweden became the 32nd member of NATO.")
     assert gate(q("Which country became NATO's 32nd member?"), [nato], 0.3).reason is None
     assert gate(q("Who was NATO's 3rd member?"), [nato], 0.3).reason == "no passage mentions 3"
+    # the day of a date is the time scope's to weigh: an article writes its date as 2023-10-01
+    dated = passage("Treasury yields rose again.", published="2023-10-01")
+    assert (
+        gate(q("Did yields rise after the report of October 1st, 2023?"), [dated], 0.3).reason
+        is None
+    )
+    assert gate(q("What did it say on 1 October 2024?"), [dated], 0.3).reason == (
+        "no passage mentions 2024"
+    )
 
 
 def test_gate_refuses_when_the_question_names_an_outlet_the_collection_lacks() -> None:
@@ -145,6 +154,22 @@ def test_the_evidence_is_the_quoted_sentence_itself() -> None:
     assert extract.text == quoted
     verdict = check(None, q("Who takes over the chair?"), [passage(extract.sentence)])
     assert verdict.text == quoted and verdict.evidence == {1: [extract.sentence]}
+
+
+def test_the_quote_is_the_readers_best_sentence_that_offers_an_answer() -> None:
+    question = q("Who took over the NAM chair?")
+    passages = [passage(NAM), passage("Uganda took over the NAM chair from Azerbaijan.")]
+    readers_order = [
+        ("South Sudan joined.", 0),  # off the question's topic
+        ("the NAM chair went to them.", 0),  # on topic, but names nobody
+        ("Uganda took over the NAM chair from Azerbaijan.", 1),
+    ]
+    verdict = check(None, question, passages, readers_order)
+    assert verdict.text == "“Uganda took over the NAM chair from Azerbaijan.” [2]"
+    assert verdict.cited == [2]
+    # none of the reader's best offers one: evidence_score's pick, as without a reader
+    fallback = check(None, question, passages, readers_order[:2])
+    assert fallback == check(None, question, passages)
 
 
 def test_verification_refuses_when_no_sentence_offers_the_kind_asked_for() -> None:
