@@ -132,7 +132,7 @@ class Pipeline:
         choice = read_first(state, state.reading, self.policy or load_policy())
         if choice is None or state.reading.answer is None:
             return False
-        state.verdict, state.choice = short_answer(state.reading), choice
+        state.verdict, state.choice = short_answer(state.reading, state.context), choice
         return True
 
     def quote_order(self, state: State) -> list[tuple[str, int]] | None:
@@ -157,8 +157,9 @@ class Pipeline:
             if state.verdict.refused:
                 return
             state.reading = state.reading or read_context(state.question, state.context, embed)
-            if agrees(state.reading, state.verdict, self.settings.reader_margin):
-                state.verdict = short_answer(state.reading)
+            margin = self.settings.reader_margin
+            if agrees(state.reading, state.verdict, margin, by_surname=True):
+                state.verdict = short_answer(state.reading, state.context)
             return
         state.reading = state.reading or read_context(state.question, state.context, embed)
         if state.question.asked == "yesno":

@@ -16,6 +16,7 @@ agree are right far more often than either alone."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from rag.passage import Passage
@@ -48,13 +49,17 @@ def is_clear(reading: Reading, min_margin: float) -> bool:
     return best.fit >= 1.0 and best.in_question == 0.0 and features["margin"] >= min_margin
 
 
-def agrees(reading: Reading, verdict: Verdict, min_margin: float) -> bool:
+def agrees(reading: Reading, verdict: Verdict, min_margin: float, by_surname: bool = False) -> bool:
     """The reader's clear pick, and no other candidate of the asked kind, appears in the
-    verified answer's own words."""
+    verified answer's own words (`by_surname`: a person's surname alone counts, as news
+    writes "Bankman-Fried" after the first "Sam Bankman-Fried")."""
     if not is_clear(reading, min_margin) or reading.answer is None or verdict.refused:
         return False
     said = " ".join(verdict.text.lower().split())
-    if " ".join(reading.answer.text.lower().split()) not in said:
+    pick = " ".join(reading.answer.text.lower().split())
+    surname = pick.split()[-1]
+    named = by_surname and reading.asked == "person" and len(surname) > 3
+    if pick not in said and not (named and re.search(rf"\b{re.escape(surname)}\b", said)):
         return False
     # the verified answer also says another fitting candidate ("109,000 people in more than
     # 120 countries"): it does not tell which one answers, so the two do not agree on one
@@ -62,11 +67,38 @@ def agrees(reading: Reading, verdict: Verdict, min_margin: float) -> bool:
     return not rivals
 
 
-def short_answer(reading: Reading) -> Verdict:
-    """The span with its citation; its sentence is the evidence the app highlights."""
+def short_answer(reading: Reading, context: list[Passage] | None = None) -> Verdict:
+    """The span with its citation; its sentence is the evidence the app highlights. A
+    person named by surname alone is given the full name its passage writes (`context`)."""
     assert reading.answer is not None
     n = reading.answer.passage + 1
-    return Verdict(f"{reading.answer.text} [{n}].", [n], {n: [reading.answer.sentence]})
+    said = reading.answer.text
+    if context is not None and reading.asked == "person" and n <= len(context):
+        said = full_name(said, context[n - 1].text)
+    return Verdict(f"{said} [{n}].", [n], {n: [reading.answer.sentence]})
+
+
+# Capitalised words before a surname that are not a first name ("Mr Altman", "When Altman").
+_NOT_FIRST_NAMES = frozenset(
+    "mr mrs ms dr sir lord lady dame president prime minister chancellor secretary judge chief "
+    "executive founder boss coach manager captain senator governor king queen prince when "
+    "while after before but and so if as at in on by for with from to of the a an it its "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+def full_name(name: str, passage: str) -> str:
+    """'Bankman-Fried' -> 'Sam Bankman-Fried' when the passage writes the latter (its most
+    frequent first name wins); a name of two or more words is kept as it is."""
+    if " " in name.strip() or not name[:1].isupper():
+        return name
+    firsts = re.findall(rf"\b([A-Z][a-z][\w'’-]*) {re.escape(name)}\b", passage)
+    firsts = [
+        f for f in firsts if f.lower() not in _NOT_FIRST_NAMES and not f.endswith(("'s", "’s"))
+    ]
+    if not firsts:
+        return name
+    return f"{max(set(firsts), key=firsts.count)} {name}"
 
 
 def yes_no(reading: Reading, verdict: Verdict) -> Verdict:

@@ -8,7 +8,8 @@ from langchain_core.language_models.fake import FakeListLLM
 from rag.answer import REFUSAL
 from rag.chain import Pipeline
 from rag.config import Settings
-from rag.read import agrees, is_clear, short_answer, yes_no
+from rag.passage import Passage
+from rag.read import agrees, full_name, is_clear, short_answer, yes_no
 from rag.reader import Candidate, Evidence, Reading, decide_yes_no
 from rag.verify import Verdict
 from tests.conftest import sample_pipeline
@@ -47,6 +48,26 @@ def test_the_short_answer_needs_the_verified_answer_to_say_the_same() -> None:
     rival = Candidate("Jo Bloggs", "name", SENTENCE, 0, 2.0, 1.0)
     both = Reading("person", reading().answer, [reading().answer, rival], [], {"margin": 1.0})
     assert not agrees(both, Verdict("Steve Linford and Jo Bloggs run it [1].", [1]), 0.0)
+
+
+def test_a_person_named_by_surname_agrees_and_is_given_the_full_name() -> None:
+    surname_only = Verdict("“Linford said the list had grown.” [1]", [1], {1: [SENTENCE]})
+    assert not agrees(reading(), surname_only, 0.0)  # by default the whole span must appear
+    assert agrees(reading(), surname_only, 0.0, by_surname=True)
+    assert not agrees(reading(asked="org"), surname_only, 0.0, by_surname=True)
+    later = Candidate("Bankman-Fried", "name", "Bankman-Fried denied it.", 0, 3.0, 1.0)
+    pick = Reading("person", later, [later], [], {"margin": 1.0})
+    passage = Passage("a", 0, "FTX founder Sam Bankman-Fried was charged. Bankman-Fried denied it.")
+    assert short_answer(pick, [passage]).text == "Sam Bankman-Fried [1]."
+    assert short_answer(pick).text == "Bankman-Fried [1]."  # no passage: as written
+
+
+def test_only_a_first_name_completes_a_surname() -> None:
+    assert full_name("Altman", "Mr Altman spoke. When Altman left, Sam Altman said") == (
+        "Sam Altman"
+    )
+    assert full_name("Altman", "Mr Altman spoke. When Altman left, he said") == "Altman"
+    assert full_name("Gordon Brown", "Chancellor Gordon Brown said") == "Gordon Brown"
 
 
 def with_reader(settings: Settings, draft: str) -> Pipeline:

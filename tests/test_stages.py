@@ -170,6 +170,11 @@ def test_the_quote_is_the_readers_best_sentence_that_offers_an_answer() -> None:
     # none of the reader's best offers one: evidence_score's pick, as without a reader
     fallback = check(None, question, passages, readers_order[:2])
     assert fallback == check(None, question, passages)
+    # the refusal stays evidence_score's call: a reader's sentence offering a figure for a
+    # question about a rate the article never gives does not overturn it
+    near_miss = [passage("The council discussed a new tax on Monday.")]
+    asked = q("What rate of tax did they propose?")
+    assert check(None, asked, near_miss, [("The tax took 3 councils by surprise.", 0)]).refused
 
 
 def test_verification_refuses_when_no_sentence_offers_the_kind_asked_for() -> None:
