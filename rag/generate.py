@@ -13,6 +13,7 @@ from rag.prompt import format_passages, generation_chain
 from rag.question import Question
 from rag.text import CITATION, words
 
+
 # "... [1]." closes the one cited sentence the prompt asks for. The small model often goes on
 # with a second one, which verification mostly drops, and each token costs time.
 _CITED_SENTENCE_END = re.compile(r"\[\d+\]\s*[.!?]")
