@@ -14,22 +14,11 @@ from rag.question import Question
 from rag.text import CITATION, words
 
 
-# "... [1]." closes the one cited sentence the prompt asks for. The small model often goes on
-# with a second one, which verification mostly drops, and each token costs time.
-_CITED_SENTENCE_END = re.compile(r"\[\d+\]\s*[.!?]")
-
-
 def stream_draft(llm: BaseLLM, question: Question, context: list[Passage]) -> Iterator[str]:
-    """The model's text as it is generated (nothing checked yet), up to the end of its
-    first cited sentence: leaving the stream stops the model."""
+    """The model's text as it is generated (nothing checked yet)."""
     chain_input = {"passages": format_passages(context), "question": question.text}
-    text = ""
     try:
-        for part in generation_chain(llm).stream(chain_input):
-            yield part
-            text += part
-            if _CITED_SENTENCE_END.search(text):
-                return
+        yield from generation_chain(llm).stream(chain_input)
     except ValueError as error:
         # a model that stops before its first token (a stop sequence straight away) streams
         # nothing, and LangChain raises; that is an empty draft, which verification handles

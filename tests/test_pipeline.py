@@ -40,16 +40,17 @@ class RecordingLLM(FakeListLLM):
 
 
 def test_the_response_streams_tokens_then_gives_the_verified_answer(settings: Settings) -> None:
-    llm = FakeStreamingListLLM(responses=[" Uganda took over the chair [1]. Ban Ki-moon helped."])
+    llm = FakeStreamingListLLM(
+        responses=[" Uganda took over the chair [1]. Ban Ki-moon helped [1]."]
+    )
     response = sample_pipeline(settings, llm).ask(NAM_QUESTION)
     tokens = list(response)
     assert len(tokens) > 5 and all(isinstance(t, str) for t in tokens)
-    # the stream ends with the first cited sentence: the model is not run on past it
-    assert "".join(tokens).strip() == "Uganda took over the chair [1]."
+    assert "".join(tokens).strip().startswith("Uganda took over the chair [1]. Ban Ki-moon")
     assert list(response) == tokens  # a second loop replays the same tokens
     final = response.answer()
     assert isinstance(final, Answer) and response.answer() is final
-    assert final.answer == "Uganda took over the chair [1]."
+    assert final.answer == "Uganda took over the chair [1]."  # the invented sentence is gone
     assert final.grounded and final.cited == [1]
     assert final.sources[0].evidence and "Uganda" in final.sources[0].evidence[0]
     assert final.timings.first_token_s is not None
