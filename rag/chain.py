@@ -186,7 +186,11 @@ def build_pipeline(settings: Settings, with_llm: bool = True, one_shot: bool = F
 
     store = open_store(settings)
     settings = for_store(settings, store.embedding_model)  # an unset model: the store's own
+    # The model first. torch and llama.cpp share one OpenMP runtime (libgomp.so.1), set up by
+    # whichever loads it first, and torch is imported with idle threads sleeping (see
+    # rag.models.import_torch_waiting_passively). Loaded after torch, llama.cpp's threads
+    # slept at every barrier too: 55 ms a token instead of 21 (scripts/bench_generation.py).
+    llm = make_llm(settings) if with_llm else None
     embeddings = make_embeddings(settings, one_shot)
     retriever = NewsRetriever(store=store, embeddings=embeddings, mode=settings.retrieval_mode)
-    llm = make_llm(settings) if with_llm else None
     return Pipeline(settings=settings, retriever=retriever, llm=llm)

@@ -269,3 +269,24 @@ def test_filters_apply_inside_the_store_query(settings: Settings) -> None:
 def test_search_returns_one_entry_per_article(settings: Settings) -> None:
     results = sample_pipeline(settings, None).search("the", k=20)
     assert len({r.doc_id for r in results}) == len(results)
+
+
+def test_the_model_loads_before_the_embeddings(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """torch and llama.cpp share one OpenMP runtime, set up by whichever loads first; with
+    torch first, generation ran 2.5 times slower (scripts/bench_generation.py)."""
+    import rag.models
+    from rag.chain import build_pipeline
+
+    loaded: list[str] = []
+    monkeypatch.setattr(
+        rag.models, "make_llm", lambda s: loaded.append("model") or FakeListLLM(responses=["x"])
+    )
+    monkeypatch.setattr(
+        rag.models,
+        "make_embeddings",
+        lambda s, one_shot=False: loaded.append("embeddings") or HashingEmbeddings(),
+    )
+    build_pipeline(settings)
+    assert loaded == ["model", "embeddings"]
