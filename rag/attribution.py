@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from rag.candidates import MONTHS_DAYS
+
 _WORD = r"[A-Z][\w&.'’-]*"
 _NAME = rf"{_WORD}(?:\s+(?:of\s+|&\s+)?{_WORD})*"
 _ITEM = r"(?:article|piece|story|stories|coverage|column|op-ed)s?"
@@ -25,22 +27,23 @@ _CUES = (
     # "an article by The Guardian and another by Forbes"
     re.compile(rf"\banother\s+(?:one\s+)?(?:from|by|in)\s+{_OPEN}(?P<name>{_NAME})"),
 )
-_NOT_OUTLETS = frozenset(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday".split()
-)
 _MASK = "\x00"  # stands in for a known outlet's name, so that no cue reads it again
+
+
+def _head(name: str) -> str:
+    """A source's name before its section: 'The Independent - Life and Style' -> 'The
+    Independent', 'Cnbc | World Business News Leader' -> 'Cnbc'."""
+    return re.split(r"\s+[-|]\s+|:\s", name.strip())[0]
 
 
 def outlet_key(name: str) -> str:
     """'The Independent - Life and Style' -> 'independent'; 'the Verge' -> 'verge'."""
-    head = re.split(r"\s+[-|]\s+|:\s", name.strip())[0]
-    return re.sub(r"^the\s+", "", head.lower()).strip(" '’\"")
+    return re.sub(r"^the\s+", "", _head(name).lower()).strip(" '’\"")
 
 
 def _masked(question: str, sources: Iterable[str]) -> str:
     """The question with every known source's name (whole, or its head) blanked out."""
-    names = {s for source in sources for s in (source, re.split(r"\s+[-|]\s+|:\s", source)[0])}
+    names = {s for source in sources for s in (source, _head(source))}
     for name in sorted((n for n in names if len(n) >= 3), key=len, reverse=True):
         question = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", _MASK, question, flags=re.I)
     return question
@@ -56,7 +59,7 @@ def named_outlets(question: str) -> list[str]:
                     r"^(?:(?:Does|Did|Do|Is|Was|Were|Has|Have|Had)\s+)?(?:The\s+)?", "", name
                 )
                 name = re.sub(r"['’]s?$", "", name).strip(" '’\"")
-                if name and name.lower() not in _NOT_OUTLETS and name not in found:
+                if name and name.lower() not in MONTHS_DAYS and name not in found:
                     found.append(name)
     return found
 

@@ -35,7 +35,7 @@ _NUM_WORD = (
 )
 _NUM = rf"(?:\d[\d,]*(?:\.\d+)?|{_NUM_WORD}(?:[- ]{_NUM_WORD})?)"
 _SCALE = r"(?:\s?(?:m|bn|k|tn|million|billion|trillion|thousand))"
-_MONTH = (
+MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)"
 )
@@ -58,9 +58,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     for kind, p in (
         (
             "date",
-            rf"\b{_DAY}\d{{1,2}}(?:\s?-\s?\d{{1,2}}|\s(?:and|to)\s\d{{1,2}})?\s{_MONTH}"
-            rf"\b(?:,?\s\d{{4}})?|\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?(?:,\s\d{{4}})?\b|"
-            rf"\b{_MONTH}\s(?:\d{{4}})\b",
+            rf"\b{_DAY}\d{{1,2}}(?:\s?-\s?\d{{1,2}}|\s(?:and|to)\s\d{{1,2}})?\s{MONTH}"
+            rf"\b(?:,?\s\d{{4}})?|\b{MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?(?:,\s\d{{4}})?\b|"
+            rf"\b{MONTH}\s(?:\d{{4}})\b",
         ),
         (
             "money",
@@ -85,12 +85,12 @@ _NAME = re.compile(
     rf"(?:{_CAP_WORD}))*"
 )
 # Capitalised only because they open a sentence or a title; never an answer on their own.
-_STOP_CAPS = frozenset(
+STOP_CAPS = frozenset(
     "the a an in on at it its he she his her they their this that these those we our but and "
     "as for after before when while if so then there here who what which how why mr mrs ms dr "
     "i you my me not no yes also however meanwhile last next one some many most all".split()
 )
-_MONTHS_DAYS = frozenset(
+MONTHS_DAYS = frozenset(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday".split()
 )
@@ -268,10 +268,10 @@ def _name_spans(sentence: str, start: int, text: str) -> list[Span]:
         offset = start + piece.start() + len(piece.group()) - len(piece.group().lstrip())
         if piece.start() > 0 and words and words[0] == "s":  # the s of a possessive
             offset += len(words.pop(0)) + 1
-        while words and (_stop(words[0]) or words[0].lower().strip(".,") in _MONTHS_DAYS):
+        while words and (_stop(words[0]) or words[0].lower().strip(".,") in MONTHS_DAYS):
             offset += len(words.pop(0)) + 1
         while words and (
-            words[-1].lower() in _CONNECTORS or words[-1].lower().strip(".,") in _MONTHS_DAYS
+            words[-1].lower() in _CONNECTORS or words[-1].lower().strip(".,") in MONTHS_DAYS
         ):
             words.pop()
         name = " ".join(words).strip(" ,.-’'")
@@ -287,7 +287,7 @@ def _stop(word: str) -> bool:
     """An opener like "The" or "However"; all-capital words ("AS Roma") are names."""
     if word.lower() in _CONNECTORS:
         return True
-    return word.lower().strip(".,") in _STOP_CAPS and not (word.isupper() and len(word) > 1)
+    return word.lower().strip(".,") in STOP_CAPS and not (word.isupper() and len(word) > 1)
 
 
 _STOPWORDS = frozenset(

@@ -94,7 +94,8 @@ class Pipeline:
             state.ranked = self.retrieve(state.question, max(state.k, depth), filters)
             state.retrieve_s = time.perf_counter() - started
         state.selected = select(state.sources, self.settings.context_passages)
-        outlets = self.store.sources() if fetch else None
+        # the collection's outlets are read only for a question that names one
+        outlets = self.store.sources() if fetch and state.question.outlets else None
         state.gate = gate(state.question, state.selected, self.settings.min_relevance, outlets)
         if state.gate.refuses:
             state.verdict = Verdict(state.gate.message or REFUSAL, [], refused=True)

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answertype import wanted_type
-from rag.candidates import asked_kind
+from rag.attribution import named_outlets
+from rag.candidates import MONTH, asked_kind
 from rag.followup import Turn, standalone_query
 from rag.text import stems
 from rag.timescope import TimeScope, parse_time_scope
@@ -15,14 +16,10 @@ from rag.timescope import TimeScope, parse_time_scope
 MAX_QUESTION_CHARS = 2000  # a question, not a document: longer input is cut, never refused
 
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*")
-_MONTH = (
-    r"January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
-)
 # The day of a date ("October 22, 2023", "1st of May"): an article says its date as
 # 2023-10-22, and the time named is the time scope's to weigh (rag/timescope.py).
 _DAY_OF_MONTH = re.compile(
-    rf"\b(?:{_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})\b"
+    rf"\b{MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}\b"
 )
 
 
@@ -51,6 +48,7 @@ class Question:
     # carries the previous answer's words, which pull evidence back to the last answer.
     topic: frozenset[str]
     asked: str = "other"  # the finer kind the reader extracts (rag.candidates.asked_kind)
+    outlets: tuple[str, ...] = ()  # outlets it names as news items (rag.attribution)
 
     @classmethod
     def parse(
@@ -73,6 +71,7 @@ class Question:
             scope=parse_time_scope(text, newest) if with_scope else None,
             topic=stems(text) or stems(query),
             asked=asked_kind(text, kind),
+            outlets=tuple(named_outlets(text)),
         )
 
     @property

@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rag.candidates import MONTHS_DAYS, STOP_CAPS
 from rag.passage import Passage
 from rag.question import Question
 from rag.reader import Reading, read
+from rag.text import STOPWORDS
 from rag.verify import Verdict
 
 Embed = Callable[[list[str]], list[list[float]]]
@@ -79,11 +81,14 @@ def short_answer(reading: Reading, context: list[Passage] | None = None) -> Verd
 
 
 # Capitalised words before a surname that are not a first name ("Mr Altman", "When Altman").
-_NOT_FIRST_NAMES = frozenset(
-    "mr mrs ms dr sir lord lady dame president prime minister chancellor secretary judge chief "
-    "executive founder boss coach manager captain senator governor king queen prince when "
-    "while after before but and so if as at in on by for with from to of the a an it its "
-    "monday tuesday wednesday thursday friday saturday sunday".split()
+_NOT_FIRST_NAMES = (
+    STOP_CAPS
+    | STOPWORDS
+    | MONTHS_DAYS
+    | frozenset(
+        "sir lord lady dame president prime minister chancellor secretary judge chief executive "
+        "founder boss coach manager captain senator governor king queen prince".split()
+    )
 )
 
 

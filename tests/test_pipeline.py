@@ -219,6 +219,17 @@ def test_a_question_about_an_outlet_no_article_comes_from_is_refused(settings: S
     assert not named.answer().refused and llm.i == 1
 
 
+def test_the_outlets_are_read_only_for_a_question_that_names_one(settings: Settings) -> None:
+    pipeline = sample_pipeline(settings, FakeListLLM(responses=["Uganda [1]."]))
+    reads: list[str] = []
+    sources = pipeline.store.sources
+    pipeline.store.sources = lambda: reads.append("read") or sources()  # type: ignore[method-assign]
+    pipeline.ask(NAM_QUESTION).answer()
+    assert reads == []  # a store query per question saved: most questions name no outlet
+    assert pipeline.ask("What did a Reuters article say about the NAM chair?").answer().refused
+    assert reads == ["read"]
+
+
 def test_an_answer_that_reads_like_the_refusal_is_no_refusal(settings: Settings) -> None:
     llm = FakeListLLM(responses=[REFUSAL])  # the model's words, not a decision
     response = sample_pipeline(settings, llm).ask(NAM_QUESTION)
