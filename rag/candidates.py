@@ -25,8 +25,10 @@ ASKED_KINDS = (
     "date",
     "year",
     "yesno",
+    "choice",  # one of two options the question names ("consistent or inconsistent")
     "other",
 )
+TWO_WAY = frozenset({"yesno", "choice"})  # answered from the evidence's polarity
 
 _NUM_WORD = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -115,15 +117,32 @@ _AUX = r"(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would|should
 # two reports, was there ...?". Not after a wh-word ("Considering X, which network, known
 # for Y, did ...?" and "On what date, according to Z, did ...?" ask for a name and a date).
 _WH = r"\b(?:who|whom|whose|what|which|when|where|why|how)\b"
-_FRONTED_AUX = re.compile(rf"^(?:(?!{_WH})[^?])*?,\s*{_AUX}")
-# Named options ask to choose one, not yes or no: "Was it Nokia or Philips?", "before or
-# after", "consistent or inconsistent". An "or" that joins longer claims ("..., or does the
-# other article say ...?") leaves a yes/no question.
-_ALTERNATIVES = re.compile(
-    r"\b(?:before or after|after or before|same or different|higher or lower|"
-    r"increase or decrease|(\w+) or (?:in|un|dis|non-?)\1)\b|"
-    rf"\bor\s+(?!{_AUX})(?:\S+\s+){{0,3}}\S+\?$"
+# (a closing quote may follow the comma: "After X reported 'Y breaks the rules,' did Z ...?")
+_FRONTED_AUX = re.compile(rf"^(?:(?!{_WH})[^?])*?,['\"’”]?\s*{_AUX}")
+# Two named options ask to choose one of them, not yes or no: "consistent or inconsistent",
+# "agree or disagree", "before or after". The answer is one of the two words.
+_OPTION_PAIR = re.compile(
+    r"\b(?:before or after|after or before|same or different|similar or different|"
+    r"higher or lower|more or less|better or worse|increase or decrease|"
+    r"(\w+) or (?:in|un|dis|non-?)\1)\b"
 )
+# A question that ends on named options ("Was it Nokia or Philips?") asks for a name. A
+# trailing "or" between other words joins parts of one claim ("... a team leading at the end
+# of a quarter or total points scored?") or claims ("..., or does the other say ...?"), and
+# "... or not?" asks yes or no: those stay yes/no questions.
+_NAMED_OPTIONS = re.compile(r"\b[A-Z][\w'’.-]*,? or (?!not\b)[A-Z][\w'’.-]*(?:\s+\S+){0,2}\?$")
+
+
+def choice_options(question: str) -> tuple[str, str] | None:
+    """The two options of a yes/no-shaped question that names them: ("consistent",
+    "inconsistent") for "... remained consistent or inconsistent?"."""
+    if not asks_yes_no(question):
+        return None
+    found = _OPTION_PAIR.search(question.lower())
+    if found is None:
+        return None
+    first, second = found.group(0).split(" or ")
+    return first, second
 
 
 def asks_yes_no(question: str) -> bool:
@@ -137,7 +156,9 @@ def asked_kind(question: str, coarse: str | None = None) -> str:
     parsed kind (rag.question), which the fine rules fall back on."""
     q = question.strip().lower()
     if asks_yes_no(q):
-        return "other" if _ALTERNATIVES.search(q) else "yesno"
+        if choice_options(q):
+            return "choice"
+        return "other" if _NAMED_OPTIONS.search(question.strip()) else "yesno"
     rules = (
         (r"\b(what|which) year\b", "year"),
         (r"^when\b|\b(what|which) (date|day|weekend|month)\b", "date"),

@@ -16,6 +16,7 @@ from langchain_core.language_models.llms import BaseLLM
 
 from rag.answer import REFUSAL, Source, Timings
 from rag.assemble import assemble
+from rag.candidates import TWO_WAY
 from rag.config import Settings
 from rag.context import select, shape
 from rag.followup import Turn
@@ -125,7 +126,7 @@ class Pipeline:
         alone is sure of its span (rag.policy.Policy.skips_model), answer with it at once."""
         if not self.settings.reader or self.settings.policy == "off" or self.llm is None:
             return False
-        if state.question.asked == "yesno":
+        if state.question.asked in TWO_WAY:
             return False
         state.reading = read_context(
             state.question, state.context, self.retriever.embeddings.embed_documents
@@ -154,7 +155,7 @@ class Pipeline:
         # the policy was fitted on the bundled model's verified answers: without a model (the
         # extractive mode) the verified answer is a quote it never saw, so the rule decides
         by_rule = self.settings.policy == "off" or self.llm is None
-        if state.question.asked != "yesno" and by_rule:
+        if state.question.asked not in TWO_WAY and by_rule:
             if state.verdict.refused:
                 return
             state.reading = state.reading or read_context(state.question, state.context, embed)
@@ -163,7 +164,7 @@ class Pipeline:
                 state.verdict = short_answer(state.reading, state.context)
             return
         state.reading = state.reading or read_context(state.question, state.context, embed)
-        if state.question.asked == "yesno":
+        if state.question.asked in TWO_WAY:
             if state.reading.answer is not None:
                 state.verdict = yes_no(state.reading, state.verdict)
             return

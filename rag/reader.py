@@ -17,7 +17,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
-from rag.candidates import WORD, Span, asked_kind, content_stems, extract, kind_fit, stem
+from rag.candidates import (
+    TWO_WAY,
+    WORD,
+    Span,
+    asked_kind,
+    choice_options,
+    content_stems,
+    extract,
+    kind_fit,
+    stem,
+)
 from rag.nlp import LABEL_KIND, Parsed, label_of, parse, parse_question
 from rag.ranker import Ranker, asked_unit, candidate_signals, load_ranker
 from rag.reader_signals import features
@@ -359,8 +369,11 @@ def read(
     counts towards relevance at half weight, and what it already says is no answer."""
     asked = asked or asked_kind(question)
     sentences = rank_sentences(question, passages, embed, context, weights, asked)
-    if asked == "yesno" and sentences:
+    if asked in TWO_WAY and sentences:
         answer, odds = decide_yes_no(question, sentences[0], scorer)
+        options = choice_options(question) if asked == "choice" else None
+        if options is not None:  # yes: the first option holds ("consistent"), no: the other
+            answer = replace(answer, text=options[0] if odds >= 0 else options[1], kind=asked)
         feats = features(sentences, [answer], question) | {"yes_no_odds": odds}
         return Reading(asked, answer, [answer], sentences, feats)
     common = lower_words(passages)

@@ -10,7 +10,7 @@ from rag.chain import Pipeline
 from rag.config import Settings
 from rag.passage import Passage
 from rag.read import agrees, full_name, is_clear, short_answer, yes_no
-from rag.reader import Candidate, Evidence, Reading, decide_yes_no
+from rag.reader import Candidate, Evidence, Reading, decide_yes_no, read
 from rag.verify import Verdict
 from tests.conftest import sample_pipeline
 
@@ -110,3 +110,21 @@ def test_a_negating_evidence_sentence_answers_no() -> None:
     verdict = yes_no(Reading("yesno", no, [no], [best]), Verdict(REFUSAL, [], refused=True))
     assert verdict.text == "No: “The summit did not take place in 2023.” [1]"
     assert verdict.cited == [1] and not verdict.refused
+
+
+def test_a_question_naming_two_options_is_answered_with_one_of_them(settings: Settings) -> None:
+    draft = "Uganda has taken over the chairmanship from Azerbaijan [1]."
+    pipeline = sample_pipeline(settings, FakeListLLM(responses=[draft]), reader=True)
+    asked = "Did the reports agree or disagree that Uganda took over the Non-Aligned Movement chair?"
+    shown = pipeline.ask(asked).answer()
+    assert shown.answer.startswith("Agree. Uganda has taken over") and shown.cited == [1]
+
+
+def test_the_second_option_is_chosen_when_the_evidence_negates() -> None:
+    best = Evidence("The two reports did not agree on the price.", 0, 2.0, 0.6, 0.5)
+    asked = "Did the two reports agree or disagree on the price?"
+    reading = read(asked, [best.text], None)
+    assert reading.asked == "choice" and reading.answer is not None
+    assert reading.answer.text == "disagree"
+    verdict = yes_no(reading, Verdict(REFUSAL, [], refused=True))
+    assert verdict.text == "Disagree: “The two reports did not agree on the price.” [1]"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from rag.candidates import asked_kind, extract, kind_fit
+from rag.candidates import asked_kind, choice_options, extract, kind_fit
 from rag.reader import Evidence, rank_candidates, rank_sentences, read
 
 
@@ -83,14 +83,20 @@ def test_asked_kinds() -> None:
 
 def test_yes_no_kind_and_answer() -> None:
     assert asked_kind("Did Nokia trial the system in Hanau?") == "yesno"
-    assert asked_kind("Was it Nokia or Philips?") != "yesno"  # a choice, not yes/no
-    assert asked_kind("Has its view remained consistent or inconsistent?") != "yesno"
-    assert asked_kind("Was it reported before or after the vote in May?") != "yesno"
+    assert asked_kind("Was it Nokia or Philips?") == "other"  # named options, not yes/no
+    assert asked_kind("Has its view remained consistent or inconsistent?") == "choice"
+    assert asked_kind("Was it reported before or after the vote in May?") == "choice"
+    assert choice_options("Did they agree or disagree on the cut?") == ("agree", "disagree")
+    # an "or" inside the claim, or "... or not", leaves a yes/no question
+    assert asked_kind("Can bettors back a team leading at half time or total points?") == "yesno"
+    assert asked_kind("Does he value past experiences, curated or not, for preparation?") == "yesno"
 
 
 def test_a_yes_no_question_may_open_with_a_clause_or_join_claims_with_or() -> None:
     assert asked_kind("After the BBC reported the merger, did ITV confirm it?") == "yesno"
     assert asked_kind("Between the two reports, was there a change in the price?") == "yesno"
+    quoted = "After Polygon wrote 'the levels collapse, breaking the rules,' did Engadget agree?"
+    assert asked_kind(quoted) == "yesno"  # the fronted clause ends inside its quotation
     joined = "Did the first article praise the deal, or does the second one say it is too small?"
     assert asked_kind(joined) == "yesno"
     # a wh-word before the comma asks for its own kind of answer
