@@ -115,7 +115,7 @@ def test_a_negating_evidence_sentence_answers_no() -> None:
 def test_a_question_naming_two_options_is_answered_with_one_of_them(settings: Settings) -> None:
     draft = "Uganda has taken over the chairmanship from Azerbaijan [1]."
     pipeline = sample_pipeline(settings, FakeListLLM(responses=[draft]), reader=True)
-    asked = "Did the reports agree or disagree that Uganda took over the Non-Aligned Movement chair?"
+    asked = "Did the reports agree or disagree that Uganda took over the NAM chair?"
     shown = pipeline.ask(asked).answer()
     assert shown.answer.startswith("Agree. Uganda has taken over") and shown.cited == [1]
 
