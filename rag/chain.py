@@ -25,7 +25,7 @@ from rag.generate import stream_draft
 from rag.passage import Passage
 from rag.policy import Policy, apply_policy, load_policy, read_first
 from rag.question import Question
-from rag.read import agrees, read_context, short_answer, yes_no
+from rag.read import agrees, overrules, read_context, short_answer, yes_no
 from rag.retrieval import Filters, NewsRetriever
 from rag.state import Response, State
 from rag.store import NewsStore
@@ -160,7 +160,9 @@ class Pipeline:
                 return
             state.reading = state.reading or read_context(state.question, state.context, embed)
             margin = self.settings.reader_margin
-            if agrees(state.reading, state.verdict, margin, by_surname=True):
+            if agrees(state.reading, state.verdict, margin, by_surname=True) or overrules(
+                state.reading, state.verdict, self.settings.reader_overrule_margin
+            ):
                 state.verdict = short_answer(state.reading, state.context)
             return
         state.reading = state.reading or read_context(state.question, state.context, embed)

@@ -69,6 +69,15 @@ def agrees(reading: Reading, verdict: Verdict, min_margin: float, by_surname: bo
     return not rivals
 
 
+def overrules(reading: Reading, verdict: Verdict, min_margin: float | None) -> bool:
+    """The reader's pick is so far ahead of every other candidate (`min_margin`) that it
+    stands even where the verified answer says something else: the bundled model's fluent
+    sentence often passes verification with a name taken from the wrong clause ("Michael
+    Howard said Labour was right ..." where the passage's answer is Mark Oaten). Never
+    against a refusal: the reader does not decide whether the articles answer at all."""
+    return min_margin is not None and not verdict.refused and is_clear(reading, min_margin)
+
+
 def short_answer(reading: Reading, context: list[Passage] | None = None) -> Verdict:
     """The span with its citation; its sentence is the evidence the app highlights. A
     person named by surname alone is given the full name its passage writes (`context`)."""

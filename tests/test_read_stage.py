@@ -9,7 +9,7 @@ from rag.answer import REFUSAL
 from rag.chain import Pipeline
 from rag.config import Settings
 from rag.passage import Passage
-from rag.read import agrees, full_name, is_clear, short_answer, yes_no
+from rag.read import agrees, full_name, is_clear, overrules, short_answer, yes_no
 from rag.reader import Candidate, Evidence, Reading, decide_yes_no, read
 from rag.verify import Verdict
 from tests.conftest import sample_pipeline
@@ -70,10 +70,11 @@ def test_only_a_first_name_completes_a_surname() -> None:
     assert full_name("Gordon Brown", "Chancellor Gordon Brown said") == "Gordon Brown"
 
 
-def with_reader(settings: Settings, draft: str) -> Pipeline:
+def with_reader(settings: Settings, draft: str, overrule: float | None = None) -> Pipeline:
     pipeline = sample_pipeline(settings, FakeListLLM(responses=[draft]), reader=True)
+    update = {"reader_margin": 0.0, "policy": "off", "reader_overrule_margin": overrule}
     return Pipeline(
-        pipeline.settings.model_copy(update={"reader_margin": 0.0, "policy": "off"}),
+        pipeline.settings.model_copy(update=update),
         pipeline.retriever,
         pipeline.llm,
     )
@@ -93,6 +94,27 @@ def test_an_agreeing_reading_shortens_the_answer_to_its_span(settings: Settings)
 def test_a_disagreeing_reading_leaves_the_verified_answer(settings: Settings) -> None:
     pipeline = with_reader(settings, "Uganda took over the chair in 2024 [1].")
     assert pipeline.ask(QUESTION).answer().answer == "Uganda took over the chair in 2024 [1]."
+
+
+def test_a_far_clearer_reading_overrules_the_verified_answer(settings: Settings) -> None:
+    pipeline = with_reader(settings, "Uganda took over the chair in 2024 [1].", overrule=0.0)
+    response = pipeline.ask(QUESTION)
+    shown = response.answer()
+    assert shown.answer == "2027 [1]." and shown.sources[0].evidence == [
+        "Uganda is due to hold the chair until 2027."
+    ]
+    reading = response.state.reading
+    assert reading is not None and reading.features["margin"] < 50.0
+    strict = with_reader(settings, "Uganda took over the chair in 2024 [1].", overrule=50.0)
+    assert strict.ask(QUESTION).answer().answer == "Uganda took over the chair in 2024 [1]."
+
+
+def test_the_reader_never_overrules_a_refusal() -> None:
+    refused = Verdict(REFUSAL, [], refused=True)
+    assert not overrules(reading(margin=9.0), refused, 1.5)
+    assert overrules(reading(margin=9.0), Verdict("Someone else [1].", [1]), 1.5)
+    assert not overrules(reading(margin=1.0), Verdict("Someone else [1].", [1]), 1.5)
+    assert not overrules(reading(margin=9.0), Verdict("Someone else [1].", [1]), None)
 
 
 def test_a_yes_no_question_is_answered_yes_or_no_with_its_evidence(settings: Settings) -> None:
