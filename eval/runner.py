@@ -10,6 +10,7 @@ from langchain_core.embeddings import Embeddings
 from eval import metrics
 from eval.cases import EvalCase
 from rag.answer import Answer
+from rag.candidates import choice_options
 from rag.chain import Pipeline
 from rag.passage import Passage
 from rag.text import CITATION, split_sentences
@@ -55,7 +56,8 @@ def is_grounded(answer: Answer) -> bool:
     cited = " ".join(f"{s.title} {s.snippet}" for s in answer.sources if s.n in answer.cited)
     said = CITATION.sub("", answer.answer).strip("“” ")
     # sentence by sentence, as verification reads it: a second sentence's "She" is no name
-    terms = [term for sentence in split_sentences(said) for term in claim_terms(sentence)]
+    options = choice_options(answer.question) or ()
+    terms = [term for part in split_sentences(said) for term in claim_terms(part, options)]
     return all(term.lower() in cited.lower() for term in terms)
 
 

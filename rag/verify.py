@@ -31,15 +31,18 @@ class Verified:
     dropped: list[str] = field(default_factory=list)
 
 
-def claim_terms(sentence: str) -> list[str]:
-    """Numbers, dates and capitalised names a sentence asserts (a leading 'The' is no name)."""
+def claim_terms(sentence: str, options: Sequence[str] = ()) -> list[str]:
+    """Numbers, dates and capitalised names a sentence asserts (a leading 'The' is no name).
+    `options`: the two the question offered ("consistent", "inconsistent"); the one that
+    opens the answer ("Consistent.") is a verdict, not a name."""
     body = _CITATION.sub("", sentence)
     words = body.split()
     first = words[0].strip(".,;:!?“”\"'") if words else ""  # "Yes." opens a yes/no answer
+    verdicts = STOPWORDS | {option.lower() for option in options}
     return [
         re.sub(r"['’]s$", "", term.strip(".,"))  # "Tesla's" is supported by "Tesla"
         for term in NAME_OR_NUMBER.findall(body)
-        if not (term == first and term.lower() in STOPWORDS)
+        if not (term == first and term.lower() in verdicts)
     ]
 
 

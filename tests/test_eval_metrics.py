@@ -122,3 +122,10 @@ def test_grounded_reads_the_answer_sentence_by_sentence() -> None:
     assert is_grounded(answer)  # "She" opens a sentence: no name to find in the source
     made_up = answer.model_copy(update={"answer": "She met Gary Wang [1]."})
     assert not is_grounded(made_up)
+    # the option a choice question offered opens its answer as a verdict, not a name
+    asked = "Did the two reports stay consistent or inconsistent on Alameda?"
+    chosen = answer.model_copy(
+        update={"question": asked, "answer": "Consistent. She was the CEO of Alameda [1]."}
+    )
+    assert is_grounded(chosen)
+    assert not is_grounded(chosen.model_copy(update={"question": "Who ran Alameda?"}))
