@@ -95,13 +95,18 @@ class Pipeline:
             state.ranked = self.retrieve(state.question, max(state.k, depth), filters)
             state.retrieve_s = time.perf_counter() - started
         state.selected = select(state.sources, self.settings.context_passages)
+        shaped = shape(state.selected, state.question, self.settings, self.retriever)
         # the collection's outlets are read only for a question that names one
         outlets = self.store.sources() if fetch and state.question.outlets else None
-        state.gate = gate(state.question, state.selected, self.settings.min_relevance, outlets)
+        # the figures a question names are looked for in the matched chunks and in the ones
+        # shown: "between 1990 and 2004" may sit in the article's third chunk, which best_chunk
+        # shows while the search matched the headline's
+        seen = state.selected + shaped
+        state.gate = gate(state.question, seen, self.settings.min_relevance, outlets)
         if state.gate.refuses:
             state.verdict = Verdict(state.gate.message or REFUSAL, [], refused=True)
         else:
-            state.context = shape(state.selected, state.question, self.settings, self.retriever)
+            state.context = shaped
             if self.read_first(state):
                 pass  # the reader is sure: the span stands, and the model need not write
             else:

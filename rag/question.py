@@ -18,8 +18,10 @@ MAX_QUESTION_CHARS = 2000  # a question, not a document: longer input is cut, ne
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*")
 # The day of a date ("October 22, 2023", "1st of May"): an article says its date as
 # 2023-10-22, and the time named is the time scope's to weigh (rag/timescope.py).
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_TO = r"\s*(?:and|to|-|–)\s*"  # a range of days: "between 24 and 26 December"
 _DAY_OF_MONTH = re.compile(
-    rf"\b{MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}\b"
+    rf"\b{MONTH}\.?\s+{_DAY}(?:{_TO}{_DAY})?\b|\b{_DAY}(?:{_TO}{_DAY})?\s+(?:of\s+)?{MONTH}\b"
 )
 
 

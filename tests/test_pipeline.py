@@ -176,6 +176,12 @@ def test_the_model_sees_the_chunk_that_answers_and_the_sources_show_it(
     question = Question.parse("How many Carry On films did she appear in?")
     chosen = best_chunk(headline, question, retriever)
     assert "nine Carry On films" in chosen.text and chosen.score == 0.7 and chosen.chunk > 0
+    # the years the question names are in the chunk shown, not the one matched: no refusal
+    llm = FakeListLLM(responses=["She appeared in nine Carry On films [1]."])
+    pipeline = Pipeline(settings, retriever, llm)
+    asked = "How many Carry On films did she appear in between 1969 and 1976?"
+    response = pipeline.ask(asked, passages=[headline])
+    assert response.state.gate.reason is None and not response.answer().refused
     # the model's [1] is the second source when the first was filtered out of its context
     ranked = [Passage(d, 0, "x") for d in ("a", "b", "c")]
     assert cited_numbers([ranked[1], ranked[2]], ranked) == {1: 2, 2: 3}

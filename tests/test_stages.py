@@ -105,6 +105,9 @@ def test_gate_refuses_when_the_question_names_a_year_no_passage_has() -> None:
     assert gate(q("What did it say on 1 October 2024?"), [dated], 0.3).reason == (
         "no passage mentions 2024"
     )
+    # nor the days of a range: "between 24 and 26 December"
+    takings = passage("The comedy took $44.7m over the Christmas weekend.")
+    assert gate(q("What did it take between 24 and 26 December?"), [takings], 0.3).reason is None
 
 
 def test_gate_refuses_when_the_question_names_an_outlet_the_collection_lacks() -> None:
