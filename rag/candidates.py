@@ -133,6 +133,31 @@ _OPTION_PAIR = re.compile(
 _NAMED_OPTIONS = re.compile(r"\b[A-Z][\w'’.-]*,? or (?!not\b)[A-Z][\w'’.-]*(?:\s+\S+){0,2}\?$")
 
 
+# "How much gold does the IMF hold?" asks for a quantity ("3,217 tonnes"), not money: "how
+# much" before a noun that is not money's. Verbs and function words ("how much did", "how much
+# of that", "how much in bonuses") and money's nouns ("how much company money") leave money.
+_MONEY_NOUNS = (
+    r"money|cash|funds?|funding|revenue|profits?|debts?|tax|taxes|compensation|income|capital|"
+    r"investment|spending|budget|salary|pay|prize|fines?|damages|aid|loss|losses|sales|turnover|"
+    r"subsidy|bonus|bonuses|price|cost|rent|fees?|dividends?|savings|value|earnings|wealth"
+)
+_NOT_STUFF = frozenset(
+    "did does do is was were are has have had can could will would should of in from per a an "
+    "the more less new extra total each it he she they we you that this".split()
+)
+_HOW_MUCH = re.compile(r"\bhow much ([a-z]+)(?:\s+([a-z]+))?")
+
+
+def asks_quantity(question: str) -> bool:
+    """'How much gold ...?', not 'How much did ...?' or 'How much company money ...?'."""
+    found = _HOW_MUCH.search(question.lower())
+    if found is None:
+        return False
+    noun, after = found.group(1), found.group(2) or ""
+    money = re.compile(rf"(?:{_MONEY_NOUNS})")
+    return noun not in _NOT_STUFF and not money.fullmatch(noun) and not money.fullmatch(after)
+
+
 def choice_options(question: str) -> tuple[str, str] | None:
     """The two options of a yes/no-shaped question that names them: ("consistent",
     "inconsistent") for "... remained consistent or inconsistent?"."""
@@ -196,6 +221,8 @@ def asked_kind(question: str, coarse: str | None = None) -> str:
             "org",
         ),
     )
+    if asks_quantity(q):
+        return "number"
     for pattern, kind in rules:
         if re.search(pattern, q):
             return kind

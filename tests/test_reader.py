@@ -75,6 +75,9 @@ def test_asked_kinds() -> None:
     assert asked_kind("Who is the director of Spamhaus?") == "person"
     assert asked_kind("How many Carry On films did she appear in?") == "number"
     assert asked_kind("How much did Fox pay for the rights?") == "money"
+    assert asked_kind("How much gold does the IMF hold?") == "number"  # a quantity
+    assert asked_kind("How much company money did they use?") == "money"
+    assert asked_kind("How much of that came from his column?") == "money"
     assert asked_kind("In which year did he win?") == "year"
     assert asked_kind("Which German city is Nokia using?") == "place"
     assert asked_kind("How long is the loan deal?") == "duration"
