@@ -29,6 +29,11 @@ ASKED_KINDS = (
     "other",
 )
 TWO_WAY = frozenset({"yesno", "choice"})  # answered from the evidence's polarity
+# Kinds whose answer is a span the reader can tell apart; "other" (why/how) and yes/no
+# questions go to the model or the quote.
+SPAN_KINDS = frozenset(
+    "person org place name money percent duration number ordinal date year".split()
+)
 
 _NUM_WORD = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -139,7 +144,12 @@ _NAMED_OPTIONS = re.compile(r"\b[A-Z][\w'’.-]*,? or (?!not\b)[A-Z][\w'’.-]*(
 _MONEY_NOUNS = (
     r"money|cash|funds?|funding|revenue|profits?|debts?|tax|taxes|compensation|income|capital|"
     r"investment|spending|budget|salary|pay|prize|fines?|damages|aid|loss|losses|sales|turnover|"
-    r"subsidy|bonus|bonuses|price|cost|rent|fees?|dividends?|savings|value|earnings|wealth"
+    r"subsidy|bonus|bonuses|price|cost|rent|fees?|dividends?|savings|value|earnings|wealth|"
+    r"deficit|surplus"
+)
+# "How big was the budget deficit?" asks for money, as "How much ...?" does
+_HOW_BIG_MONEY = re.compile(
+    rf"\bhow (?:big|large|high|small|low)\b[^?]{{0,50}}?\b(?:{_MONEY_NOUNS})\b"
 )
 _NOT_STUFF = frozenset(
     "did does do is was were are has have had can could will would should of in from per a an "
@@ -223,6 +233,8 @@ def asked_kind(question: str, coarse: str | None = None) -> str:
     )
     if asks_quantity(q):
         return "number"
+    if _HOW_BIG_MONEY.search(q):
+        return "money"
     for pattern, kind in rules:
         if re.search(pattern, q):
             return kind

@@ -78,6 +78,8 @@ def test_asked_kinds() -> None:
     assert asked_kind("How much gold does the IMF hold?") == "number"  # a quantity
     assert asked_kind("How much company money did they use?") == "money"
     assert asked_kind("How much of that came from his column?") == "money"
+    assert asked_kind("How big was the record US budget deficit last year?") == "money"
+    assert asked_kind("How big is the stadium?") == "number"
     assert asked_kind("In which year did he win?") == "year"
     assert asked_kind("Which German city is Nokia using?") == "place"
     assert asked_kind("How long is the loan deal?") == "duration"
