@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.candidates import MONTHS_DAYS, STOP_CAPS
+from rag.candidates import MONTHS_DAYS, SPAN_KINDS, STOP_CAPS
 from rag.passage import Passage
 from rag.question import Question
 from rag.reader import Reading, read
@@ -27,11 +27,6 @@ from rag.text import STOPWORDS
 from rag.verify import Verdict
 
 Embed = Callable[[list[str]], list[list[float]]]
-# Kinds whose answer is a span the reader can tell apart; "other" (why/how) and yes/no
-# questions go to the model or the quote.
-SPAN_KINDS = frozenset(
-    "person org place name money percent duration number ordinal date year".split()
-)
 
 
 def read_context(question: Question, context: list[Passage], embed: Embed | None) -> Reading:

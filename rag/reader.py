@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from rag.candidates import (
+    SPAN_KINDS,
     TWO_WAY,
     WORD,
     Span,
@@ -115,6 +116,18 @@ def in_question_share(text: str, asked_words: set[str]) -> float:
     if len(words) > 1 and f"{ACRONYM}{initials}" in asked_words:
         return 1.0  # "Non-Aligned Movement" for a question that says "NAM" (not "no")
     return sum(w in asked_words for w in words) / len(words) if words else 1.0
+
+
+def offers_asked(sentence: str, asked: str, asked_text: str) -> bool:
+    """The sentence holds a span of exactly the asked kind that `asked_text` (the question,
+    with any earlier turns) does not already say. Kinds without such spans (why/how, yes/no)
+    always pass, and so does "name", the guess for a bare "what" ("What did the mayor
+    open?" is answered in lower case: "the new river bridge")."""
+    if asked not in SPAN_KINDS or asked == "name":
+        return True
+    # any name may answer "who": a country ("Who took over the NAM chair?" "Uganda") too
+    kind = "name" if asked == "person" else asked
+    return any(fit >= 1.0 for _, fit in new_spans(sentence, kind, _words(asked_text)))
 
 
 def new_spans(

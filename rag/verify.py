@@ -18,6 +18,7 @@ from rag.evidence import NAME_OR_NUMBER, Extract, extractive_answer
 from rag.generate import clean_answer
 from rag.passage import Passage
 from rag.question import Question
+from rag.reader import offers_asked
 from rag.text import CITATION, STOPWORDS, split_sentences, stems
 
 _CITATION = re.compile(r"\s*" + CITATION.pattern)  # the marker with the space before it
@@ -190,7 +191,13 @@ def quote(
     for sentence, index in (ranked or [])[:QUOTE_FROM]:
         on_topic = question.topic & stems(sentence)
         if on_topic and offers_candidate(sentence, question.text, question.kind):
-            return Extract(sentence, index + 1)
+            extract = Extract(sentence, index + 1)
+            break
+    # A quote holding nothing of the asked kind is not an answer ("How old is the make-up
+    # artist suing Snoop Dogg?" quoting the $25m suit): on tune, 8 of 8 such quotes answered
+    # wrongly or answered a question the articles cannot answer.
+    if not offers_asked(extract.sentence, question.asked, question.search_query):
+        return None
     return extract
 
 

@@ -180,6 +180,14 @@ def test_the_quote_is_the_readers_best_sentence_that_offers_an_answer() -> None:
     assert check(None, asked, near_miss, [("The tax took 3 councils by surprise.", 0)]).refused
 
 
+def test_a_quote_with_nothing_of_the_asked_kind_is_a_refusal() -> None:
+    sued = [passage("Snoop Dogg has been sued for $25m by a make-up artist from Los Angeles.")]
+    # an age is asked for: the sum and the city are figures and names, but not an age
+    assert check(None, q("How old is the make-up artist suing Snoop Dogg?"), sued).refused
+    quoted = check(None, q("How much is the make-up artist suing Snoop Dogg for?"), sued)
+    assert not quoted.refused and "$25m" in quoted.text
+
+
 def test_verification_refuses_when_no_sentence_offers_the_kind_asked_for() -> None:
     verdict = check(
         "The rate was decided [1].",
