@@ -134,11 +134,38 @@ def new_spans(
     sentence: str, asked: str, asked_words: set[str], common: frozenset[str] = frozenset()
 ) -> list[tuple[Span, float]]:
     """Spans of the sentence that could answer: (span, kind fit), question words excluded."""
+    spans = (without_asked_title(span, asked_words) for span in extract(sentence, common))
     return [
         (span, kind_fit(asked, span))
-        for span in extract(sentence, common)
+        for span in spans
         if in_question_share(span.text, asked_words) < 1.0
     ]
+
+
+# Titles and roles news writes before a name ("MSP Karen Whitefield", "Chancellor Gordon
+# Brown"); when the question already says the role ("Which MSP ...?"), the answer is the name.
+_TITLES = frozenset(
+    "mr mrs ms dr sir lord lady dame president prime minister chancellor secretary senator "
+    "governor judge coach manager captain chairman chairwoman chair director spokesman "
+    "spokeswoman leader chief executive founder boss editor presenter professor".split()
+)
+
+
+def without_asked_title(span: Span, asked_words: set[str]) -> Span:
+    """'MSP Karen Whitefield' -> 'Karen Whitefield' for 'Which MSP wants ...?': leading
+    titles (a role word or a short acronym) that the question already says."""
+    if span.kind != "name":
+        return span
+    words, cut = span.text.split(" "), 0
+    for word in words[:-1]:
+        bare = word.lower().strip(".,")
+        title = bare in _TITLES or (word.isupper() and len(word) <= 4)
+        if not (title and bare in asked_words):
+            break
+        cut += len(word) + 1
+    if cut == 0:
+        return span
+    return Span(span.start + cut, span.end, span.text[cut:], span.kind)
 
 
 def _overlap(sentence: str, question_stems: set[str], context_stems: set[str]) -> float:
