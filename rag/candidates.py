@@ -290,6 +290,13 @@ def kind_fit(asked: str, span: Span) -> float:
 _PERSON_SHAPE = re.compile(r"(?:[A-Z][a-z'’.-]+|[A-Z]\.?)(?: (?:[A-Z][a-zA-Z'’.-]+|von|van|de))+")
 
 
+# A bare figure right after a capitalised word inside a sentence names a model or a thing:
+# "Nokia 3220", "Boeing 737", "Channel 4", "Apollo 11". Not after a month or a day ("May 5",
+# "on Saturday 25 people ...").
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MODEL_NUMBER = re.compile(rf"(?<=[\w,;:)] )(?!(?:{MONTH}|{_WEEKDAY})\b)[A-Z][A-Za-z-]* \d+$")
+
+
 def extract(sentence: str, common: frozenset[str] = frozenset()) -> list[Span]:
     """Every number, date and capitalised name in the sentence, without overlaps.
 
@@ -298,6 +305,8 @@ def extract(sentence: str, common: frozenset[str] = frozenset()) -> list[Span]:
     taken: list[Span] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
+            if kind == "number" and _MODEL_NUMBER.search(sentence[: m.start()] + m.group()):
+                continue  # "Nokia 3220" is a phone's name (the name pattern takes it), not a count
             _add(taken, Span(m.start(), m.end(), m.group().strip(" ,.-"), kind))
     for m in _NAME.finditer(sentence):
         for span in _name_spans(sentence, m.start(), m.group()):

@@ -226,3 +226,13 @@ def test_a_title_the_question_already_says_is_not_part_of_the_answer() -> None:
     # a title the question does not say stays: it may be what tells the answer apart
     spans = new_spans("Chancellor Gordon Brown said so.", "person", _words("Who said so?"))
     assert [span.text for span, _ in spans] == ["Chancellor Gordon Brown"]
+
+
+def test_a_figure_after_a_name_is_part_of_the_name_not_a_count() -> None:
+    said = [
+        (s.text, s.kind) for s in extract("The virus disables Nokia 3220 phones, 25 owners said.")
+    ]
+    assert said == [("Nokia 3220", "name"), ("25", "number")]
+    # after a month or a day the figure is still a figure
+    assert ("May 5", "date") in [(s.text, s.kind) for s in extract("It rose on May 5 by 3 points.")]
+    assert [s.text for s in extract("It happened on Saturday 25 people died.")] == ["25 people"]
