@@ -151,6 +151,8 @@ _MONEY_NOUNS = (
 _HOW_BIG_MONEY = re.compile(
     rf"\bhow (?:big|large|high|small|low)\b[^?]{{0,50}}?\b(?:{_MONEY_NOUNS})\b"
 )
+# "What is the date of ...", "What was Tesla's revenue": the noun after a copula and article
+_BE_THE = r"(?:(?:is|was|were|are|will be) (?:the |its |their |[\w'’-]+['’]s )?)?"
 _NOT_STUFF = frozenset(
     "did does do is was were are has have had can could will would should of in from per a an "
     "the more less new extra total each it he she they we you that this".split()
@@ -195,8 +197,8 @@ def asked_kind(question: str, coarse: str | None = None) -> str:
             return "choice"
         return "other" if _NAMED_OPTIONS.search(question.strip()) else "yesno"
     rules = (
-        (r"\b(what|which) year\b", "year"),
-        (r"^when\b|\b(what|which) (date|day|weekend|month)\b", "date"),
+        (rf"\b(what|which) {_BE_THE}year\b", "year"),
+        (rf"^when\b|\b(what|which) {_BE_THE}(date|day|weekend|month)\b", "date"),
         (r"\b(which|what) (number|position|place in)\b", "ordinal"),
         (
             r"\bhow long\b|\bover what period\b|\bhow many (years|months|weeks|days|hours)\b",
@@ -207,6 +209,8 @@ def asked_kind(question: str, coarse: str | None = None) -> str:
             "percent",
         ),
         (r"\bhow much\b|\bat what price\b|\b(what|which) (price|fee|fine|cost)\b", "money"),
+        # "What was Tesla's revenue in Q1 2021?": the head noun is money's
+        (rf"^(what|which) {_BE_THE}(?:[\w'’-]+ ){{0,2}}(?:{_MONEY_NOUNS})\b", "money"),
         (
             r"\bhow (many|old|far|big|large|tall|fast|high)\b|\b(what|which) (range|age|size|"
             r"number of|distance|score)\b|\baverage (age|number)\b",

@@ -80,6 +80,11 @@ def test_asked_kinds() -> None:
     assert asked_kind("How much of that came from his column?") == "money"
     assert asked_kind("How big was the record US budget deficit last year?") == "money"
     assert asked_kind("How big is the stadium?") == "number"
+    # the noun after "what is/was the": a date, a sum
+    assert asked_kind("What is the date of the 2020 NBA Draft?") == "date"
+    assert asked_kind("What was Tesla's revenue in Q1 2021?") == "money"
+    assert asked_kind("What rate of tax did they propose?") == "percent"
+    assert asked_kind("What was the name of the firm whose profits rose?") != "money"
     assert asked_kind("In which year did he win?") == "year"
     assert asked_kind("Which German city is Nokia using?") == "place"
     assert asked_kind("How long is the loan deal?") == "duration"
