@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,27 @@ CSV_COLUMNS = [
 ]
 
 
+def code_version() -> dict[str, Any]:
+    """Which code produced a report: the checkout the packages were imported from (an
+    editable install imports its own checkout, whatever the working directory), its commit,
+    and whether it had uncommitted changes. None where it is not a git checkout."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=True
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "HEAD")
+    changes = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    dirty = None if changes is None else bool(changes)
+    return {"path": str(root), "commit": commit, "dirty": dirty}
+
+
 def build_report(
     dataset: str, rows: list[dict[str, Any]], config: dict[str, Any], models: dict[str, str]
 ) -> dict[str, Any]:
@@ -36,6 +58,7 @@ def build_report(
         "n": len(rows),
         "config": config,
         "models": models,
+        "code": code_version(),
         "metrics": summarise(rows),
         "intervals_95": intervals,
         "by_type": by_type(rows),

@@ -58,6 +58,10 @@ def test_eval_writes_the_three_files_in_the_shared_format(
     assert set(report["metrics"]) == FORMAT_METRICS
     assert report["models"]["llm"] == "llamacpp:bundled" and "top_k" in report["config"]
     assert "openai_api_key" not in report["config"]
+    # which checkout produced it: an editable install runs its own, whatever the directory
+    assert report["code"]["path"] == str(Path(__file__).resolve().parent.parent)
+    if (Path(report["code"]["path"]) / ".git").exists():
+        assert len(report["code"]["commit"]) == 40 and isinstance(report["code"]["dirty"], bool)
     for name, value in quality(report["metrics"]).items():
         assert value is None or 0.0 <= value <= 1.0, name
     assert report["metrics"]["hit@5"] > 0.8  # the sample questions are easy to find
