@@ -10,7 +10,7 @@ from langchain_core.embeddings import Embeddings
 from eval import metrics
 from eval.cases import EvalCase
 from rag.answer import Answer
-from rag.candidates import choice_options
+from rag.asked import choice_options
 from rag.chain import Pipeline
 from rag.passage import Passage
 from rag.text import CITATION, split_sentences

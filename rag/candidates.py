@@ -1,5 +1,5 @@
-"""Answer kinds and candidate spans: what a question asks for, and which short spans of a
-sentence could answer it.
+"""Candidate spans: which short spans of a sentence could answer a question, and how well
+each fits the kind it asks for (rag/asked.py).
 
 The reader chooses among these spans instead of quoting a sentence: a person asking "Who is
 the director of Spamhaus?" wants "Steve Linford", not the sentence around it. Extraction is
@@ -9,31 +9,10 @@ deliberately generous (recall first); choosing is the reader's job.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Fine kinds a question can ask for; candidates carry the coarser extraction kinds
-# (name, money, percent, duration, number, date, year).
-ASKED_KINDS = (
-    "person",
-    "org",
-    "place",
-    "name",
-    "money",
-    "percent",
-    "duration",
-    "number",
-    "date",
-    "year",
-    "yesno",
-    "choice",  # one of two options the question names ("consistent or inconsistent")
-    "other",
-)
-TWO_WAY = frozenset({"yesno", "choice"})  # answered from the evidence's polarity
-# Kinds whose answer is a span the reader can tell apart; "other" (why/how) and yes/no
-# questions go to the model or the quote.
-SPAN_KINDS = frozenset(
-    "person org place name money percent duration number ordinal date year".split()
-)
+from rag.asked import SPAN_KINDS
 
 _NUM_WORD = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -109,145 +88,6 @@ class Span:
     end: int
     text: str
     kind: str  # name | money | percent | duration | number | date | year
-
-
-def _coarse_kind(question: str) -> str | None:
-    from rag.answertype import wanted_type  # only when the caller has not parsed it already
-
-    return wanted_type(question)
-
-
-_AUX = r"(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b"
-# A clause put before the question proper: "After X reported ..., did Y ...?", "Between the
-# two reports, was there ...?". Not after a wh-word ("Considering X, which network, known
-# for Y, did ...?" and "On what date, according to Z, did ...?" ask for a name and a date).
-_WH = r"\b(?:who|whom|whose|what|which|when|where|why|how)\b"
-# (a closing quote may follow the comma: "After X reported 'Y breaks the rules,' did Z ...?")
-_FRONTED_AUX = re.compile(rf"^(?:(?!{_WH})[^?])*?,['\"’”]?\s*{_AUX}")
-# Two named options ask to choose one of them, not yes or no: "consistent or inconsistent",
-# "agree or disagree", "before or after". The answer is one of the two words.
-_OPTION_PAIR = re.compile(
-    r"\b(?:before or after|after or before|same or different|similar or different|"
-    r"higher or lower|more or less|better or worse|increase or decrease|"
-    r"(\w+) or (?:in|un|dis|non-?)\1)\b"
-)
-# A question that ends on named options ("Was it Nokia or Philips?") asks for a name. A
-# trailing "or" between other words joins parts of one claim ("... a team leading at the end
-# of a quarter or total points scored?") or claims ("..., or does the other say ...?"), and
-# "... or not?" asks yes or no: those stay yes/no questions.
-_NAMED_OPTIONS = re.compile(r"\b[A-Z][\w'’.-]*,? or (?!not\b)[A-Z][\w'’.-]*(?:\s+\S+){0,2}\?$")
-
-
-# "How much gold does the IMF hold?" asks for a quantity ("3,217 tonnes"), not money: "how
-# much" before a noun that is not money's. Verbs and function words ("how much did", "how much
-# of that", "how much in bonuses") and money's nouns ("how much company money") leave money.
-_MONEY_NOUNS = (
-    r"money|cash|funds?|funding|revenue|profits?|debts?|tax|taxes|compensation|income|capital|"
-    r"investment|spending|budget|salary|pay|prize|fines?|damages|aid|loss|losses|sales|turnover|"
-    r"subsidy|bonus|bonuses|price|cost|rent|fees?|dividends?|savings|value|earnings|wealth|"
-    r"deficit|surplus"
-)
-# "How big was the budget deficit?" asks for money, as "How much ...?" does
-_HOW_BIG_MONEY = re.compile(
-    rf"\bhow (?:big|large|high|small|low)\b[^?]{{0,50}}?\b(?:{_MONEY_NOUNS})\b"
-)
-# "What is the date of ...", "What was Tesla's revenue": the noun after a copula and article
-_BE_THE = r"(?:(?:is|was|were|are|will be) (?:the |its |their |[\w'’-]+['’]s )?)?"
-_NOT_STUFF = frozenset(
-    "did does do is was were are has have had can could will would should of in from per a an "
-    "the more less new extra total each it he she they we you that this".split()
-)
-_HOW_MUCH = re.compile(r"\bhow much ([a-z]+)(?:\s+([a-z]+))?")
-
-
-def asks_quantity(question: str) -> bool:
-    """'How much gold ...?', not 'How much did ...?' or 'How much company money ...?'."""
-    found = _HOW_MUCH.search(question.lower())
-    if found is None:
-        return False
-    noun, after = found.group(1), found.group(2) or ""
-    money = re.compile(rf"(?:{_MONEY_NOUNS})")
-    return noun not in _NOT_STUFF and not money.fullmatch(noun) and not money.fullmatch(after)
-
-
-def choice_options(question: str) -> tuple[str, str] | None:
-    """The two options of a yes/no-shaped question that names them: ("consistent",
-    "inconsistent") for "... remained consistent or inconsistent?"."""
-    if not asks_yes_no(question):
-        return None
-    found = _OPTION_PAIR.search(question.lower())
-    if found is None:
-        return None
-    first, second = found.group(0).split(" or ")
-    return first, second
-
-
-def asks_yes_no(question: str) -> bool:
-    """Its main clause opens with an auxiliary verb, at the start or after a fronted clause."""
-    q = question.strip().lower()
-    return bool(re.match(_AUX, q) or _FRONTED_AUX.match(q))
-
-
-def asked_kind(question: str, coarse: str | None = None) -> str:
-    """The fine kind a question wants; 'other' when nothing tells. `coarse`: the question's
-    parsed kind (rag.question), which the fine rules fall back on."""
-    q = question.strip().lower()
-    if asks_yes_no(q):
-        if choice_options(q):
-            return "choice"
-        return "other" if _NAMED_OPTIONS.search(question.strip()) else "yesno"
-    rules = (
-        (rf"\b(what|which) {_BE_THE}year\b", "year"),
-        (rf"^when\b|\b(what|which) {_BE_THE}(date|day|weekend|month)\b", "date"),
-        (r"\b(which|what) (number|position|place in)\b", "ordinal"),
-        (
-            r"\bhow long\b|\bover what period\b|\bhow many (years|months|weeks|days|hours)\b",
-            "duration",
-        ),
-        (
-            r"\b(what|which) (percentage|share|proportion)\b|\bby how much\b|\bwhat rate\b",
-            "percent",
-        ),
-        (r"\bhow much\b|\bat what price\b|\b(what|which) (price|fee|fine|cost)\b", "money"),
-        # "What was Tesla's revenue in Q1 2021?": the head noun is money's
-        (rf"^(what|which) {_BE_THE}(?:[\w'’-]+ ){{0,2}}(?:{_MONEY_NOUNS})\b", "money"),
-        (
-            r"\bhow (many|old|far|big|large|tall|fast|high)\b|\b(what|which) (range|age|size|"
-            r"number of|distance|score)\b|\baverage (age|number)\b",
-            "number",
-        ),
-        (
-            r"^(who|whom|whose)\b|\b(which|what) (\w+ )?(man|woman|person|player|director|judge|"
-            r"actor|actress|singer|minister|strategist|researcher|jeweller|chief|executive|"
-            r"member|referee|coach|manager|lawyer|sprinter|striker|politician|mp|writer|author|"
-            r"designer|officer|constable|boss|founder|spokesman|spokeswoman)s?\b",
-            "person",
-        ),
-        (
-            r"^where\b|\b(which|what) (\w+ )?(city|country|town|stadium|village|venue|state|"
-            r"county|region|ground|island|capital|consulate|embassy)\b",
-            "place",
-        ),
-        (
-            r"\b(which|what) (\w+ )?(company|firm|organisation|organization|group|club|team|"
-            r"brand|bank|party|channel|network|broadcaster|maker|agency|body|union|"
-            r"retailer|airline|carrier|operator|publisher|studio|label)\b",
-            "org",
-        ),
-    )
-    if asks_quantity(q):
-        return "number"
-    if _HOW_BIG_MONEY.search(q):
-        return "money"
-    for pattern, kind in rules:
-        if re.search(pattern, q):
-            return kind
-    coarse = coarse or _coarse_kind(question)
-    if coarse == "date":
-        return "date"
-    if coarse == "number":
-        return "number"
-    return "name" if coarse == "name" or re.match(r"(which|what)\b", q) else "other"
 
 
 # How well a candidate of kind (columns) fits an asked kind (rows): 1 fits, 0 does not.
@@ -381,3 +221,82 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> set[str]:
     return {stem(w) for w in WORD.findall(text) if w.lower() not in _STOPWORDS and len(w) > 1}
+
+
+ACRONYM = "acronym:"  # marks the question's words written in capitals ("NAM") in its word set
+_NAME_RUN = re.compile(r"(?:\b[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*\s*){2,}")
+
+
+def question_words(text: str) -> set[str]:
+    """The words a question already says ("ITV's" rules out "ITV"), and the acronyms of its
+    names: "Non-Aligned Movement" already says "NAM"."""
+    words = {re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)}
+    words |= {f"{ACRONYM}{w.lower()}" for w in re.findall(r"\b[A-Z]{2,}\b", text)}
+    for run in _NAME_RUN.findall(text):
+        parts = re.split(r"[\s-]+", run.strip())
+        words.add("".join(p[0] for p in parts if p).lower())
+    return words
+
+
+def lower_words(passages: Sequence[str]) -> frozenset[str]:
+    """Words the passages write in lower case: not names when they open a sentence."""
+    return frozenset(re.findall(r"\b[a-z][a-z'-]+\b", " ".join(passages)))
+
+
+def in_question_share(text: str, asked_words: set[str]) -> float:
+    """Share of the candidate's words that the question (or the conversation) already has."""
+    words = [re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)]
+    initials = "".join(p[0] for p in re.split(r"[\s-]+", text) if p[:1].isupper()).lower()
+    if len(words) > 1 and f"{ACRONYM}{initials}" in asked_words:
+        return 1.0  # "Non-Aligned Movement" for a question that says "NAM" (not "no")
+    return sum(w in asked_words for w in words) / len(words) if words else 1.0
+
+
+def offers_asked(sentence: str, asked: str, asked_text: str) -> bool:
+    """The sentence holds a span of exactly the asked kind that `asked_text` (the question,
+    with any earlier turns) does not already say. Kinds without such spans (why/how, yes/no)
+    always pass, and so does "name", the guess for a bare "what" ("What did the mayor
+    open?" is answered in lower case: "the new river bridge")."""
+    if asked not in SPAN_KINDS or asked == "name":
+        return True
+    # any name may answer "who": a country ("Who took over the NAM chair?" "Uganda") too
+    kind = "name" if asked == "person" else asked
+    return any(fit >= 1.0 for _, fit in new_spans(sentence, kind, question_words(asked_text)))
+
+
+def new_spans(
+    sentence: str, asked: str, asked_words: set[str], common: frozenset[str] = frozenset()
+) -> list[tuple[Span, float]]:
+    """Spans of the sentence that could answer: (span, kind fit), question words excluded."""
+    spans = (without_asked_title(span, asked_words) for span in extract(sentence, common))
+    return [
+        (span, kind_fit(asked, span))
+        for span in spans
+        if in_question_share(span.text, asked_words) < 1.0
+    ]
+
+
+# Titles and roles news writes before a name ("MSP Karen Whitefield", "Chancellor Gordon
+# Brown"); when the question already says the role ("Which MSP ...?"), the answer is the name.
+_TITLES = frozenset(
+    "mr mrs ms dr sir lord lady dame president prime minister chancellor secretary senator "
+    "governor judge coach manager captain chairman chairwoman chair director spokesman "
+    "spokeswoman leader chief executive founder boss editor presenter professor".split()
+)
+
+
+def without_asked_title(span: Span, asked_words: set[str]) -> Span:
+    """'MSP Karen Whitefield' -> 'Karen Whitefield' for 'Which MSP wants ...?': leading
+    titles (a role word or a short acronym) that the question already says."""
+    if span.kind != "name":
+        return span
+    words, cut = span.text.split(" "), 0
+    for word in words[:-1]:
+        bare = word.lower().strip(".,")
+        title = bare in _TITLES or (word.isupper() and len(word) <= 4)
+        if not (title and bare in asked_words):
+            break
+        cut += len(word) + 1
+    if cut == 0:
+        return span
+    return Span(span.start + cut, span.end, span.text[cut:], span.kind)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from langchain_core.language_models.llms import BaseLLM
 
 from rag.answer import REFUSAL, Source, Timings
+from rag.asked import TWO_WAY
 from rag.assemble import assemble
-from rag.candidates import TWO_WAY
 from rag.config import Settings
 from rag.context import select, shape
 from rag.followup import Turn

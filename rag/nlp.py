@@ -21,7 +21,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-# Entity label -> the name kinds a question asks for (rag.candidates.ASKED_KINDS)
+# Entity label -> the name kinds a question asks for (rag.asked.ASKED_KINDS)
 LABEL_KIND = {
     "PERSON": "person",
     "ORG": "org",

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answertype import wanted_type
+from rag.asked import asked_kind
 from rag.attribution import named_outlets
-from rag.candidates import MONTH, asked_kind
+from rag.candidates import MONTH
 from rag.followup import Turn, standalone_query
 from rag.text import stems
 from rag.timescope import TimeScope, parse_time_scope
@@ -49,7 +50,7 @@ class Question:
     # Evidence scoring and verification both read this. Not the search query always: it
     # carries the previous answer's words, which pull evidence back to the last answer.
     topic: frozenset[str]
-    asked: str = "other"  # the finer kind the reader extracts (rag.candidates.asked_kind)
+    asked: str = "other"  # the finer kind the reader extracts (rag.asked.asked_kind)
     outlets: tuple[str, ...] = ()  # outlets it names as news items (rag.attribution)
 
     @classmethod

@@ -17,16 +17,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
+from rag.asked import TWO_WAY, asked_kind, choice_options
 from rag.candidates import (
-    SPAN_KINDS,
-    TWO_WAY,
     WORD,
     Span,
-    asked_kind,
-    choice_options,
     content_stems,
-    extract,
+    in_question_share,
     kind_fit,
+    lower_words,
+    new_spans,
+    question_words,
     stem,
 )
 from rag.nlp import LABEL_KIND, Parsed, label_of, parse, parse_question
@@ -71,7 +71,7 @@ class Candidate:
 
 @dataclass
 class Reading:
-    asked: str  # the fine kind the question wants (rag.candidates.ASKED_KINDS)
+    asked: str  # the fine kind the question wants (rag.asked.ASKED_KINDS)
     answer: Candidate | None
     candidates: list[Candidate]
     sentences: list[Evidence]
@@ -109,65 +109,6 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return dot / norm if norm else 0.0
 
 
-def in_question_share(text: str, asked_words: set[str]) -> float:
-    """Share of the candidate's words that the question (or the conversation) already has."""
-    words = [re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)]
-    initials = "".join(p[0] for p in re.split(r"[\s-]+", text) if p[:1].isupper()).lower()
-    if len(words) > 1 and f"{ACRONYM}{initials}" in asked_words:
-        return 1.0  # "Non-Aligned Movement" for a question that says "NAM" (not "no")
-    return sum(w in asked_words for w in words) / len(words) if words else 1.0
-
-
-def offers_asked(sentence: str, asked: str, asked_text: str) -> bool:
-    """The sentence holds a span of exactly the asked kind that `asked_text` (the question,
-    with any earlier turns) does not already say. Kinds without such spans (why/how, yes/no)
-    always pass, and so does "name", the guess for a bare "what" ("What did the mayor
-    open?" is answered in lower case: "the new river bridge")."""
-    if asked not in SPAN_KINDS or asked == "name":
-        return True
-    # any name may answer "who": a country ("Who took over the NAM chair?" "Uganda") too
-    kind = "name" if asked == "person" else asked
-    return any(fit >= 1.0 for _, fit in new_spans(sentence, kind, _words(asked_text)))
-
-
-def new_spans(
-    sentence: str, asked: str, asked_words: set[str], common: frozenset[str] = frozenset()
-) -> list[tuple[Span, float]]:
-    """Spans of the sentence that could answer: (span, kind fit), question words excluded."""
-    spans = (without_asked_title(span, asked_words) for span in extract(sentence, common))
-    return [
-        (span, kind_fit(asked, span))
-        for span in spans
-        if in_question_share(span.text, asked_words) < 1.0
-    ]
-
-
-# Titles and roles news writes before a name ("MSP Karen Whitefield", "Chancellor Gordon
-# Brown"); when the question already says the role ("Which MSP ...?"), the answer is the name.
-_TITLES = frozenset(
-    "mr mrs ms dr sir lord lady dame president prime minister chancellor secretary senator "
-    "governor judge coach manager captain chairman chairwoman chair director spokesman "
-    "spokeswoman leader chief executive founder boss editor presenter professor".split()
-)
-
-
-def without_asked_title(span: Span, asked_words: set[str]) -> Span:
-    """'MSP Karen Whitefield' -> 'Karen Whitefield' for 'Which MSP wants ...?': leading
-    titles (a role word or a short acronym) that the question already says."""
-    if span.kind != "name":
-        return span
-    words, cut = span.text.split(" "), 0
-    for word in words[:-1]:
-        bare = word.lower().strip(".,")
-        title = bare in _TITLES or (word.isupper() and len(word) <= 4)
-        if not (title and bare in asked_words):
-            break
-        cut += len(word) + 1
-    if cut == 0:
-        return span
-    return Span(span.start + cut, span.end, span.text[cut:], span.kind)
-
-
 def _overlap(sentence: str, question_stems: set[str], context_stems: set[str]) -> float:
     """Weighted share of the question's content stems the sentence holds (context at half)."""
     said = content_stems(sentence)
@@ -193,7 +134,7 @@ def rank_sentences(
     if embed is not None:
         vectors = embed([query] + [s for _, s in pairs])
         cosines = [_cosine(vectors[0], v) for v in vectors[1:]]
-    asked, asked_words = asked or asked_kind(question), _words(f"{question} {context}")
+    asked, asked_words = asked or asked_kind(question), question_words(f"{question} {context}")
     q_stems, c_stems = content_stems(question), content_stems(context)
     common = lower_words(passages)
     ranked = []
@@ -208,26 +149,6 @@ def rank_sentences(
         )
         ranked.append(Evidence(text, passage, score, cos, overlap))
     return sorted(ranked, key=lambda e: -e.score)
-
-
-ACRONYM = "acronym:"  # marks the question's words written in capitals ("NAM") in its word set
-_NAME_RUN = re.compile(r"(?:\b[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*\s*){2,}")
-
-
-def _words(text: str) -> set[str]:
-    """The words a question already says ("ITV's" rules out "ITV"), and the acronyms of its
-    names: "Non-Aligned Movement" already says "NAM"."""
-    words = {re.sub(r"['’]s?$", "", w.lower()) for w in WORD.findall(text)}
-    words |= {f"{ACRONYM}{w.lower()}" for w in re.findall(r"\b[A-Z]{2,}\b", text)}
-    for run in _NAME_RUN.findall(text):
-        parts = re.split(r"[\s-]+", run.strip())
-        words.add("".join(p[0] for p in parts if p).lower())
-    return words
-
-
-def lower_words(passages: Sequence[str]) -> frozenset[str]:
-    """Words the passages write in lower case: not names when they open a sentence."""
-    return frozenset(re.findall(r"\b[a-z][a-z'-]+\b", " ".join(passages)))
 
 
 def question_hits(sentence: str, question_stems: set[str]) -> list[tuple[int, int]]:
@@ -324,7 +245,9 @@ def rank_candidates(
     the fitted logistic ranking (rag/ranker.py), or None for the hand weights alone."""
     asked, unit = asked or asked_kind(question), asked_unit(question)
     # the unit a count asks for belongs to its answer: "60 films" for "how many films"
-    asked_words = {w for w in _words(f"{question} {context}") if unit is None or stem(w) != unit}
+    asked_words = {
+        w for w in question_words(f"{question} {context}") if unit is None or stem(w) != unit
+    }
     stems = content_stems(question) | content_stems(context)
     said = parse_question(question, context)
     look = _Look(asked, unit, asked_words, stems, said.subject, set(said.lemmas) - {unit or ""})

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 from rag.answer import REFUSAL
 from rag.answertype import offers_candidate
+from rag.candidates import offers_asked
 from rag.evidence import NAME_OR_NUMBER, Extract, extractive_answer
 from rag.generate import clean_answer
 from rag.passage import Passage
 from rag.question import Question
-from rag.reader import offers_asked
 from rag.text import CITATION, STOPWORDS, split_sentences, stems
 
 _CITATION = re.compile(r"\s*" + CITATION.pattern)  # the marker with the space before it

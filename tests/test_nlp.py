@@ -7,9 +7,10 @@ import re
 
 import pytest
 
+from rag.candidates import in_question_share, question_words
 from rag.nlp import Parsed, asks_subject, content_lemmas, label_of, parse, pipeline
 from rag.ranker import entity_signals
-from rag.reader import Evidence, _words, in_question_share, rank_candidates, read
+from rag.reader import Evidence, rank_candidates, read
 
 needs_spacy = pytest.mark.skipif(pipeline() is None, reason="spaCy's English model is missing")
 
@@ -87,10 +88,10 @@ def test_which_firm_prefers_the_organisation_over_a_person() -> None:
 
 
 def test_initials_rule_out_a_name_only_for_a_capitalised_acronym() -> None:
-    nam = _words("Who took over the NAM chair?")
+    nam = question_words("Who took over the NAM chair?")
     assert in_question_share("Non-Aligned Movement", nam) == 1.0
     # "Neil O'Brien" has the initials N O, and the question says "No", not "NO"
-    vote_no = _words("Who is the director of the group Vote No?")
+    vote_no = question_words("Who is the director of the group Vote No?")
     assert in_question_share("Neil O'Brien", vote_no) < 1.0
 
 

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from rag.candidates import asked_kind, choice_options, extract, kind_fit
-from rag.reader import Evidence, _words, new_spans, rank_candidates, rank_sentences, read
+from rag.asked import asked_kind, choice_options
+from rag.candidates import extract, kind_fit, new_spans, question_words
+from rag.reader import Evidence, rank_candidates, rank_sentences, read
 
 
 def fake_embed(texts: list[str]) -> list[list[float]]:
@@ -225,11 +226,11 @@ def test_the_acronym_of_a_name_in_the_question_is_no_answer() -> None:
 
 
 def test_a_title_the_question_already_says_is_not_part_of_the_answer() -> None:
-    asked = _words("Which MSP wants a bill to keep big stores shut on 25 December?")
+    asked = question_words("Which MSP wants a bill to keep big stores shut on 25 December?")
     said = "MSP Karen Whitefield wants to ensure only essential staff are at work."
     assert [span.text for span, _ in new_spans(said, "name", asked)] == ["Karen Whitefield"]
     # a title the question does not say stays: it may be what tells the answer apart
-    spans = new_spans("Chancellor Gordon Brown said so.", "person", _words("Who said so?"))
+    spans = new_spans("Chancellor Gordon Brown said so.", "person", question_words("Who said so?"))
     assert [span.text for span, _ in spans] == ["Chancellor Gordon Brown"]
 
 
