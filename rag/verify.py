@@ -191,7 +191,7 @@ def quote(
         return None
 
     # A quote holding nothing of the asked kind is not an answer ("How old is the make-up
-    # artist suing Snoop Dogg?" quoting the $25m suit): on tune, 8 of 8 such quotes answered
+    # artist suing Snoop Dogg?" quoting the $25m suit): on tune, 5 of 5 such quotes answered
     # wrongly or answered a question the articles cannot answer.
     def answers(sentence: str) -> bool:
         return offers_candidate(sentence, question.text, question.kind) and offers_asked(
