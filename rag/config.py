@@ -132,7 +132,8 @@ class Settings(BaseSettings):
         1.5,
         ge=0.0,
         description="a reader's pick this far ahead of the next candidate is the answer even "
-        "when the model's verified sentence says something else (unset: never)",
+        "when the model's verified sentence says something else (unset: never; a quote or a "
+        "refusal is never overruled)",
     )
     neighbour_chunks: int = Field(
         0, ge=0, le=3, description="chunks on each side of a passage added for the model"

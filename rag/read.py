@@ -67,11 +67,18 @@ def agrees(reading: Reading, verdict: Verdict, min_margin: float, by_surname: bo
 
 def overrules(reading: Reading, verdict: Verdict, min_margin: float | None) -> bool:
     """The reader's pick is so far ahead of every other candidate (`min_margin`) that it
-    stands even where the verified answer says something else: the bundled model's fluent
-    sentence often passes verification with a name taken from the wrong clause ("Michael
-    Howard said Labour was right ..." where the passage's answer is Mark Oaten). Never
-    against a refusal: the reader does not decide whether the articles answer at all."""
-    return min_margin is not None and not verdict.refused and is_clear(reading, min_margin)
+    stands even where the model's verified sentence says something else: the bundled model's
+    fluent sentence often passes verification with a name taken from the wrong clause
+    ("Michael Howard said Labour was right ..." where the passage's answer is Mark Oaten).
+
+    Only against the model's sentence. A quote is already the reader's own choice of
+    sentence, so overruling it is no second opinion, and on MultiHop-RAG it replaced 20 quotes
+    that named the answer ("... accuses Google of ...") with a wrong clear pick ("Helena World
+    Chronicle", the publisher suing). Never against a refusal: the reader does not decide
+    whether the articles answer at all."""
+    if min_margin is None or verdict.refused or verdict.quoted:
+        return False
+    return is_clear(reading, min_margin)
 
 
 def short_answer(reading: Reading, context: list[Passage] | None = None) -> Verdict:

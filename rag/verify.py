@@ -169,6 +169,7 @@ class Verdict:
     cited: list[int]  # passage numbers
     evidence: dict[int, list[str]] = field(default_factory=dict)  # passage n -> sentences
     refused: bool = False
+    quoted: bool = False  # the evidence sentence quoted, the model's sentence having failed
 
 
 # How many of the reader's best sentences a quote may come from.
@@ -226,4 +227,4 @@ def check(
         # articles mention the story without the answer ("What rate of tax did they
         # propose?" over an article that names no rate)
         return Verdict(REFUSAL, [], refused=True)
-    return Verdict(extract.text, [extract.n], {extract.n: [extract.sentence]})
+    return Verdict(extract.text, [extract.n], {extract.n: [extract.sentence]}, quoted=True)

@@ -109,12 +109,15 @@ def test_a_far_clearer_reading_overrules_the_verified_answer(settings: Settings)
     assert strict.ask(QUESTION).answer().answer == "Uganda took over the chair in 2024 [1]."
 
 
-def test_the_reader_never_overrules_a_refusal() -> None:
+def test_the_reader_never_overrules_a_refusal_or_a_quote() -> None:
     refused = Verdict(REFUSAL, [], refused=True)
     assert not overrules(reading(margin=9.0), refused, 1.5)
     assert overrules(reading(margin=9.0), Verdict("Someone else [1].", [1]), 1.5)
     assert not overrules(reading(margin=1.0), Verdict("Someone else [1].", [1]), 1.5)
     assert not overrules(reading(margin=9.0), Verdict("Someone else [1].", [1]), None)
+    # a quote is the reader's own sentence: overruling it would be no second opinion
+    quote = Verdict("“Someone else said so.” [1]", [1], quoted=True)
+    assert not overrules(reading(margin=9.0), quote, 1.5)
 
 
 def test_a_yes_no_question_is_answered_yes_or_no_with_its_evidence(settings: Settings) -> None:

@@ -157,6 +157,7 @@ def test_the_evidence_is_the_quoted_sentence_itself() -> None:
     assert extract.text == quoted
     verdict = check(None, q("Who takes over the chair?"), [passage(extract.sentence)])
     assert verdict.text == quoted and verdict.evidence == {1: [extract.sentence]}
+    assert verdict.quoted  # the model's sentence did not stand
 
 
 def test_the_quote_is_the_readers_best_sentence_that_offers_an_answer() -> None:
