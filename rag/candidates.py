@@ -253,10 +253,10 @@ def in_question_share(text: str, asked_words: set[str]) -> float:
 
 
 def offers_asked(sentence: str, asked: str, asked_text: str) -> bool:
-    """The sentence holds a span of exactly the asked kind that `asked_text` (the question,
-    with any earlier turns) does not already say. Kinds without such spans (why/how, yes/no)
-    always pass, and so does "name", the guess for a bare "what" ("What did the mayor
-    open?" is answered in lower case: "the new river bridge")."""
+    """The sentence holds a span of exactly the asked kind that `asked_text` (the question)
+    does not already say. Kinds without such spans (why/how, yes/no) always pass, and so
+    does "name", the guess for a bare "what" ("What did the mayor open?" is answered in
+    lower case: "the new river bridge")."""
     if asked not in SPAN_KINDS or asked == "name":
         return True
     # any name may answer "who": a country ("Who took over the NAM chair?" "Uganda") too

@@ -193,10 +193,12 @@ def quote(
 
     # A quote holding nothing of the asked kind is not an answer ("How old is the make-up
     # artist suing Snoop Dogg?" quoting the $25m suit): on tune, 5 of 5 such quotes answered
-    # wrongly or answered a question the articles cannot answer.
+    # wrongly or answered a question the articles cannot answer. The question's own words
+    # only: a follow-up's answer may be a name the conversation already gave ("And which
+    # country held it before?" is answered by the "Azerbaijan" of the first answer).
     def answers(sentence: str) -> bool:
         return offers_candidate(sentence, question.text, question.kind) and offers_asked(
-            sentence, question.asked, question.search_query
+            sentence, question.asked, question.text
         )
 
     for sentence, index in (ranked or [])[:QUOTE_FROM]:

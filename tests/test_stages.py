@@ -15,6 +15,7 @@ from rag.answer import REFUSAL
 from rag.config import Settings
 from rag.context import fit, focus_passage
 from rag.evidence import Extract, extractive_answer
+from rag.followup import Turn
 from rag.gate import gate
 from rag.generate import clean_answer
 from rag.passage import Passage, chunk_id
@@ -187,6 +188,14 @@ def test_a_quote_with_nothing_of_the_asked_kind_is_a_refusal() -> None:
     assert check(None, q("How old is the make-up artist suing Snoop Dogg?"), sued).refused
     quoted = check(None, q("How much is the make-up artist suing Snoop Dogg for?"), sued)
     assert not quoted.refused and "$25m" in quoted.text
+    # a follow-up may be answered by a name the conversation already gave
+    history: list[Turn] = [
+        {"role": "user", "content": "Who took over the NAM chair?"},
+        {"role": "assistant", "content": "Uganda, from Azerbaijan [1]."},
+    ]
+    before = Question.parse("And which country held it before?", history)
+    nam = [passage("Azerbaijan chaired the movement for four years before Uganda.")]
+    assert not check(None, before, nam).refused
 
 
 def test_verification_refuses_when_no_sentence_offers_the_kind_asked_for() -> None:
