@@ -194,7 +194,7 @@ def test_a_quote_with_nothing_of_the_asked_kind_is_a_refusal() -> None:
         {"role": "assistant", "content": "Uganda, from Azerbaijan [1]."},
     ]
     before = Question.parse("And which country held it before?", history)
-    nam = [passage("Azerbaijan chaired the movement for four years before Uganda.")]
+    nam = [passage("Azerbaijan held the chair for four years before Uganda.")]
     assert not check(None, before, nam).refused
 
 
