@@ -12,7 +12,7 @@ from eval.adapters import Dataset, load_dataset
 from eval.compare import Comparison, compare
 from eval.html import write_html
 from eval.judge import judge_case, summarise_judged
-from eval.report import build_report, read_report, write_csv, write_json
+from eval.report import build_report, code_version, read_report, write_csv, write_json
 from eval.runner import evaluate
 from rag.chain import Pipeline
 from rag.config import Settings
@@ -39,6 +39,7 @@ class EvalOutcome:
 
 def run_evaluation(request: EvalRequest, pipeline: Pipeline) -> EvalOutcome:
     baseline = read_report(request.baseline) if request.baseline else None
+    code = code_version()  # before the run: the checkout may move on while it goes
     with tempfile.TemporaryDirectory(prefix="newsrag-eval-") as work:
         dataset = load_dataset(request.dataset, Path(work))
         cases = dataset.cases[: request.limit] if request.limit else dataset.cases
@@ -47,7 +48,7 @@ def run_evaluation(request: EvalRequest, pipeline: Pipeline) -> EvalOutcome:
         rows = evaluate(pipeline, with_progress(cases, request.progress), request.k)
     settings = pipeline.settings
     models = {"embedding": embedding_model(pipeline), "llm": settings.llm}
-    report = build_report(dataset.name, rows, settings_summary(settings), models)
+    report = build_report(dataset.name, rows, settings_summary(settings), models, code)
     judged = judge_rows(settings, rows)
     if judged:
         report["judged"] = judged

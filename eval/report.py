@@ -47,8 +47,13 @@ def code_version() -> dict[str, Any]:
 
 
 def build_report(
-    dataset: str, rows: list[dict[str, Any]], config: dict[str, Any], models: dict[str, str]
+    dataset: str,
+    rows: list[dict[str, Any]],
+    config: dict[str, Any],
+    models: dict[str, str],
+    code: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`code`: code_version() taken when the run started (default: now)."""
     intervals = {}
     for name in QUALITY_METRICS:
         interval = bootstrap_ci(values(rows, name))
@@ -58,7 +63,7 @@ def build_report(
         "n": len(rows),
         "config": config,
         "models": models,
-        "code": code_version(),
+        "code": code or code_version(),
         "metrics": summarise(rows),
         "intervals_95": intervals,
         "by_type": by_type(rows),
