@@ -5,7 +5,8 @@ spans of the asked-for kind in the best of them. When its pick is clear and the 
 (the model's checked sentence, or the quoted evidence) says the same, the answer becomes that
 span with its citation ("Steve Linford [1].") and the sentence it came from is the evidence:
 short, and grounded by construction (the span is the passage's own words). When the two
-disagree, the verified answer stands as before.
+disagree, the verified answer stands, unless the pick leads every other candidate by far and
+the verified answer is the model's own sentence (`overrules`).
 
 Why agreement, not the reader alone: answering with the reader's pick whenever it was clear
 scored answer_contains 0.585 against 0.488 on our tune split, but 0.500 against 0.529 on the
