@@ -41,7 +41,8 @@ def _coarse_kind(question: str) -> str | None:
     return wanted_type(question)
 
 
-_AUX = r"(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b"
+_AUX_WORDS = "did does do is was were are has have had can could will would should".split()
+_AUX = rf"(?:{'|'.join(_AUX_WORDS)})\b"
 # A clause put before the question proper: "After X reported ..., did Y ...?", "Between the
 # two reports, was there ...?". Not after a wh-word ("Considering X, which network, known
 # for Y, did ...?" and "On what date, according to Z, did ...?" ask for a name and a date).
@@ -77,10 +78,10 @@ _HOW_BIG_MONEY = re.compile(
 )
 # "What is the date of ...", "What was Tesla's revenue": the noun after a copula and article
 _BE_THE = r"(?:(?:is|was|were|are|will be) (?:the |its |their |[\w'’-]+['’]s )?)?"
-_NOT_STUFF = frozenset(
-    "did does do is was were are has have had can could will would should of in from per a an "
-    "the more less new extra total each it he she they we you that this".split()
+_NOT_STUFF = frozenset(_AUX_WORDS) | frozenset(
+    "of in from per a an the more less new extra total each it he she they we you that this".split()
 )
+_MONEY_NOUN = re.compile(rf"(?:{_MONEY_NOUNS})")
 _HOW_MUCH = re.compile(r"\bhow much ([a-z]+)(?:\s+([a-z]+))?")
 
 
@@ -90,8 +91,8 @@ def asks_quantity(question: str) -> bool:
     if found is None:
         return False
     noun, after = found.group(1), found.group(2) or ""
-    money = re.compile(rf"(?:{_MONEY_NOUNS})")
-    return noun not in _NOT_STUFF and not money.fullmatch(noun) and not money.fullmatch(after)
+    money = _MONEY_NOUN.fullmatch
+    return noun not in _NOT_STUFF and not money(noun) and not money(after)
 
 
 def choice_options(question: str) -> tuple[str, str] | None:

@@ -25,7 +25,8 @@ MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)"
 )
-_DAY = r"(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\s)?"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DAY = rf"(?:{_WEEKDAY}\s)?"
 _TIME_UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries)"
 _UNIT = (
     r"(?:metres?|meters?|km|kilometres?|miles?|yards?|feet|ft|inches|kg|tonnes?|tons?|"
@@ -137,7 +138,6 @@ _PERSON_SHAPE = re.compile(r"(?:[A-Z][a-z'â€™.-]+|[A-Z]\.?)(?: (?:[A-Z][a-zA-Z'â
 # A bare figure right after a capitalised word inside a sentence names a model or a thing:
 # "Nokia 3220", "Boeing 737", "Channel 4", "Apollo 11". Not after a month or a day ("May 5",
 # "on Saturday 25 people ...").
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _MODEL_NUMBER = re.compile(rf"(?<=[\w,;:)] )(?!(?:{MONTH}|{_WEEKDAY})\b)[A-Z][A-Za-z-]* \d+$")
 
 
@@ -149,7 +149,7 @@ def extract(sentence: str, common: frozenset[str] = frozenset()) -> list[Span]:
     taken: list[Span] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
-            if kind == "number" and _MODEL_NUMBER.search(sentence[: m.start()] + m.group()):
+            if kind == "number" and _MODEL_NUMBER.search(sentence, 0, m.end()):
                 continue  # "Nokia 3220" is a phone's name (the name pattern takes it), not a count
             _add(taken, Span(m.start(), m.end(), m.group().strip(" ,.-"), kind))
     for m in _NAME.finditer(sentence):
@@ -278,10 +278,12 @@ def new_spans(
 
 # Titles and roles news writes before a name ("MSP Karen Whitefield", "Chancellor Gordon
 # Brown"); when the question already says the role ("Which MSP ...?"), the answer is the name.
-_TITLES = frozenset(
+# Before a surname they are no first name ("Chancellor Brown": rag/read.py::full_name).
+TITLES = frozenset(
     "mr mrs ms dr sir lord lady dame president prime minister chancellor secretary senator "
     "governor judge coach manager captain chairman chairwoman chair director spokesman "
-    "spokeswoman leader chief executive founder boss editor presenter professor".split()
+    "spokeswoman leader chief executive founder boss editor presenter professor king queen "
+    "prince".split()
 )
 
 
@@ -293,7 +295,7 @@ def without_asked_title(span: Span, asked_words: set[str]) -> Span:
     words, cut = span.text.split(" "), 0
     for word in words[:-1]:
         bare = word.lower().strip(".,")
-        title = bare in _TITLES or (word.isupper() and len(word) <= 4)
+        title = bare in TITLES or (word.isupper() and len(word) <= 4)
         if not (title and bare in asked_words):
             break
         cut += len(word) + 1

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 
 from rag.asked import SPAN_KINDS
-from rag.candidates import MONTHS_DAYS, STOP_CAPS
+from rag.candidates import MONTHS_DAYS, STOP_CAPS, TITLES
 from rag.passage import Passage
 from rag.question import Question
 from rag.reader import Reading, read
@@ -94,15 +94,7 @@ def short_answer(reading: Reading, context: list[Passage] | None = None) -> Verd
 
 
 # Capitalised words before a surname that are not a first name ("Mr Altman", "When Altman").
-_NOT_FIRST_NAMES = (
-    STOP_CAPS
-    | STOPWORDS
-    | MONTHS_DAYS
-    | frozenset(
-        "sir lord lady dame president prime minister chancellor secretary judge chief executive "
-        "founder boss coach manager captain senator governor king queen prince".split()
-    )
-)
+_NOT_FIRST_NAMES = STOP_CAPS | STOPWORDS | MONTHS_DAYS | TITLES
 
 
 def full_name(name: str, passage: str) -> str:

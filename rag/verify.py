@@ -204,7 +204,7 @@ def quote(
     for sentence, index in (ranked or [])[:QUOTE_FROM]:
         if question.topic & stems(sentence) and answers(sentence):
             return Extract(sentence, index + 1)
-    return extract if answers(extract.sentence) else None
+    return extract if offers_asked(extract.sentence, question.asked, question.text) else None
 
 
 def check(
