@@ -68,7 +68,8 @@ _NAMED_OPTIONS = re.compile(r"\b[A-Z][\w'’.-]*,? or (?!not\b)[A-Z][\w'’.-]*(
 # of that", "how much in bonuses") and money's nouns ("how much company money") leave money.
 _MONEY_NOUNS = (
     r"money|cash|funds?|funding|revenue|profits?|debts?|tax|taxes|compensation|income|capital|"
-    r"investment|spending|budget|salary|pay|prize|fines?|damages|aid|loss|losses|sales|turnover|"
+    r"investment|spending|budget|salary|pay|prize|rewards?|ransom|fines?|damages|aid|loss|losses|"
+    r"sales|turnover|"
     r"subsidy|bonus|bonuses|price|cost|rent|fees?|dividends?|savings|value|earnings|wealth|"
     r"deficit|surplus"
 )

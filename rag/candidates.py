@@ -66,7 +66,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     )
 ]
 
-_CAP_WORD = r"[A-Z][\w'’&.-]*|[A-Z]{2,}|\d+[A-Za-z]*"
+_CAP_WORD = r"[A-Z][\w'’&.-]*|[A-Z]{2,}|\d+(?:[A-Za-z]\w*)?"
 _NAME = re.compile(
     rf"(?:{_CAP_WORD})(?:\s(?:(?:of|de|da|del|van|von|der|den|la|le|du|al|bin|&|the)\s)?"
     rf"(?:{_CAP_WORD}))*"
@@ -252,16 +252,17 @@ def in_question_share(text: str, asked_words: set[str]) -> float:
     return sum(w in asked_words for w in words) / len(words) if words else 1.0
 
 
-def offers_asked(sentence: str, asked: str, asked_text: str) -> bool:
-    """The sentence holds a span of exactly the asked kind that `asked_text` (the question)
-    does not already say. Kinds without such spans (why/how, yes/no) always pass, and so
-    does "name", the guess for a bare "what" ("What did the mayor open?" is answered in
-    lower case: "the new river bridge")."""
+def offers_asked(sentence: str, asked: str, asked_text: str, min_fit: float = 1.0) -> bool:
+    """The sentence holds a span of the asked kind (by at least `min_fit`: 0.7 lets money
+    answer a count) that `asked_text` (the question) does not already say. Kinds without
+    such spans (why/how, yes/no) always pass, and so does "name", the guess for a bare
+    "what" ("What did the mayor open?" is answered in lower case: "the new river bridge")."""
     if asked not in SPAN_KINDS or asked == "name":
         return True
     # any name may answer "who": a country ("Who took over the NAM chair?" "Uganda") too
     kind = "name" if asked == "person" else asked
-    return any(fit >= 1.0 for _, fit in new_spans(sentence, kind, question_words(asked_text)))
+    spans = new_spans(sentence, kind, question_words(asked_text))
+    return any(fit >= min_fit for _, fit in spans)
 
 
 def new_spans(

@@ -149,6 +149,7 @@ class QuestionParse:
 
     subject: bool  # it asks for its verb's subject (asks_subject)
     lemmas: frozenset[str]  # its content lemmas, the conversation's included
+    noun: str | None = None  # the lemma of the noun it asks for (asked_noun)
 
 
 @lru_cache(maxsize=256)
@@ -161,7 +162,7 @@ def parse_question(question: str, context: str = "") -> QuestionParse:
         return QuestionParse(False, frozenset())
     doc = nlp(question)
     lemmas = _content_lemmas(doc) | (_content_lemmas(nlp(context)) if context.strip() else set())
-    return QuestionParse(_asks_subject(doc), frozenset(lemmas))
+    return QuestionParse(_asks_subject(doc), frozenset(lemmas), _asked_noun(doc))
 
 
 def asks_subject(question: str) -> bool:
@@ -187,6 +188,36 @@ def _asks_subject(doc: Any) -> bool:
         return True
     after = doc[first.i + 1] if first.i + 1 < len(doc) else None
     return after is not None and after.pos_ in ("AUX", "VERB")  # "was appointed", "has been"
+
+
+def asked_noun(question: str) -> str | None:
+    """The lemma of the noun a question asks for: "Which MSP wants a bill?" -> "msp", "How
+    many guests attended?" -> "guest", "What was Nortel's restated profit?" -> "profit";
+    None for "Who ...?" and "Where ...?", and without spaCy."""
+    return parse_question(question).noun
+
+
+def _asked_noun(doc: Any) -> str | None:
+    """By the surface, since the small parser often hangs "which" on the wrong word: the
+    last noun of the run after "which"/"what" ("Which UK company" -> company, "What prison
+    sentence" -> sentence) or "how many"; for "What is/was ...", the first common noun."""
+    words = [t.lower_ for t in doc]
+    for i, word in enumerate(words[:-1]):
+        opens = i == 0 or doc[i - 1].pos_ == "ADP"  # "In which city", "At what speed"
+        how_many = word == "many" and words[i - 1 : i] == ["how"]
+        if (word in ("which", "what") and opens) or how_many:
+            run = [t for t in doc[i + 1 : i + 5] if t.pos_ not in ("ADJ", "NUM")]
+            nouns = []
+            for token in run:
+                if token.pos_ not in ("NOUN", "PROPN"):
+                    break
+                nouns.append(token)
+            if nouns:
+                return str(nouns[-1].lemma_.lower())
+            break
+    if len(doc) > 2 and words[0] == "what" and doc[1].lemma_ == "be":
+        return next((str(t.lemma_.lower()) for t in doc[2:] if t.pos_ == "NOUN"), None)
+    return None
 
 
 def _content_lemmas(doc: Any) -> set[str]:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from rag.candidates import in_question_share, question_words
-from rag.nlp import Parsed, asks_subject, content_lemmas, label_of, parse, pipeline
+from rag.nlp import Parsed, asked_noun, asks_subject, content_lemmas, label_of, parse, pipeline
 from rag.ranker import entity_signals
 from rag.reader import Evidence, rank_candidates, read
 
@@ -135,3 +135,15 @@ def test_the_sample_nam_article_answers_with_the_country_that_took_the_chair() -
     )
     reading = read("Who took over the NAM chair?", [text], None)
     assert reading.answer is not None and reading.answer.text == "Uganda"
+
+
+@needs_spacy
+def test_the_noun_a_question_asks_for() -> None:
+    assert asked_noun("Which MSP wants a bill to keep stores shut?") == "msp"
+    assert asked_noun("In which Danish city will the contest be staged?") == "city"
+    assert asked_noun("What prison sentence is he expected to receive?") == "sentence"
+    assert asked_noun("Which UK company developed the software?") == "company"
+    assert asked_noun("How many advance orders had Nintendo taken?") == "order"
+    assert asked_noun("What was Nortel's restated profit for 2002?") == "profit"
+    assert asked_noun("Who was appointed head of comedy?") is None
+    assert asked_noun("How much did the film cost?") is None

@@ -80,6 +80,7 @@ def test_asked_kinds() -> None:
     assert asked_kind("How much company money did they use?") == "money"
     assert asked_kind("How much of that came from his column?") == "money"
     assert asked_kind("How big was the record US budget deficit last year?") == "money"
+    assert asked_kind("How big a reward was offered after the burglary?") == "money"
     assert asked_kind("How big is the stadium?") == "number"
     # the noun after "what is/was the": a date, a sum
     assert asked_kind("What is the date of the 2020 NBA Draft?") == "date"
@@ -242,3 +243,9 @@ def test_a_figure_after_a_name_is_part_of_the_name_not_a_count() -> None:
     # after a month or a day the figure is still a figure
     assert ("May 5", "date") in [(s.text, s.kind) for s in extract("It rose on May 5 by 3 points.")]
     assert [s.text for s in extract("It happened on Saturday 25 people died.")] == ["25 people"]
+
+
+def test_a_name_that_starts_with_a_digit_is_kept_whole() -> None:
+    said = "The software was developed by a UK company, 2d3, with 3Com."
+    names = [span.text for span, _ in new_spans(said, "org", set())]
+    assert "2d3" in names and "3Com" in names and "2d" not in names

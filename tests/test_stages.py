@@ -198,6 +198,38 @@ def test_a_quote_with_nothing_of_the_asked_kind_is_a_refusal() -> None:
     assert not check(None, before, nam).refused
 
 
+def test_the_quote_is_the_best_sentence_that_names_the_kind_of_thing_asked_for() -> None:
+    stores = [
+        passage(
+            "A bill would keep large stores in Scotland closed on 25 December. "
+            "MSP Karen Whitefield wants only essential staff at work on the day."
+        )
+    ]
+    readers_order = [
+        ("A bill would keep large stores in Scotland closed on 25 December.", 0),
+        ("MSP Karen Whitefield wants only essential staff at work on the day.", 0),
+    ]
+    # the reader ranks the lead first, but only the second sentence says "MSP"
+    verdict = check(None, q("Which MSP wants a bill to keep stores shut?"), stores, readers_order)
+    assert verdict.quoted and "Karen Whitefield" in verdict.text
+    # where none says it, the reader's order stands: news names a firm without "firm"
+    firm = check(None, q("Which firm wants a bill to keep stores shut?"), stores, readers_order)
+    assert firm.quoted and firm.text.startswith("“A bill would keep")
+
+
+def test_a_model_sentence_with_nothing_of_the_asked_kind_gives_way_to_a_quote() -> None:
+    ctx = [passage("A US judge, Susan Illston, postponed the hearing in San Francisco on Friday.")]
+    draft = "The US district court judge postponed the hearing on Friday [1]."
+    verdict = check(draft, q("Which US judge postponed the hearing?"), ctx)
+    assert verdict.quoted and "Susan Illston" in verdict.text
+    # the same sentence stands for a question it does answer
+    assert check(draft, q("What did the US judge do on Friday?"), ctx).text == draft
+    # a near kind will do: the asked kind is a guess, and a sum answers "how many pounds"
+    paid = [passage("Police said a reward of £100,000 was offered for information.")]
+    said = "A reward of £100,000 was offered [1]."
+    assert check(said, q("How many pounds were offered as a reward?"), paid).text == said
+
+
 def test_verification_refuses_when_no_sentence_offers_the_kind_asked_for() -> None:
     verdict = check(
         "The rate was decided [1].",

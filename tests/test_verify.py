@@ -103,3 +103,18 @@ def test_garble_with_no_name_or_figure_to_check_is_not_support() -> None:
     # a paraphrase in the passage's words is
     said = verify_answer("the chairmanship was handed over at the summit [1].", QUESTION, [NAM])
     assert said.text == "the chairmanship was handed over at the summit [1]."
+
+
+def test_a_sentence_names_the_asked_noun_in_its_own_or_a_longer_word() -> None:
+    from rag.verify import names_asked_noun
+
+    assert names_asked_noun("More than two million pre-orders were taken.", "order")
+    assert names_asked_noun("The company and its rivals lead the market.", "firm")
+    assert names_asked_noun("He was sentenced to five years.", "sentence")
+    assert not names_asked_noun("A deal was struck in 2002.", "company")
+    assert names_asked_noun("It fell to 1.8bn euros.", "level")  # a value noun: not required
+    assert names_asked_noun("Anything at all.", None)
+    assert names_asked_noun("It destroyed nearly 37,000 files last year.", "file")
+    assert names_asked_noun("Up to 1,000 lives could be saved.", "life")
+    assert names_asked_noun("Two cities bid for it.", "city")
+    assert not names_asked_noun("The profile was updated.", "file")
