@@ -28,6 +28,32 @@ ASKED_KINDS = (
     "other",
 )
 TWO_WAY = frozenset({"yesno", "choice"})  # answered from the evidence's polarity
+
+# Titles and roles news writes before a name ("MSP Karen Whitefield", "Chancellor Gordon
+# Brown"); when the question already says the role ("Which MSP ...?"), the answer is the name.
+# Before a surname they are no first name ("Chancellor Brown": rag/read.py::full_name).
+TITLES = frozenset(
+    "mr mrs ms dr sir lord lady dame president prime minister chancellor secretary senator "
+    "governor judge coach manager captain chairman chairwoman chair director spokesman "
+    "spokeswoman leader chief executive founder boss editor presenter professor king queen "
+    "prince".split()
+)
+# Nouns ending like an agent's ("-er", "-or") that name no person.
+_NOT_AGENTS = frozenset(
+    "order number letter paper computer matter chapter quarter border power water offer "
+    "transfer weather river tower cancer corner summer winter centre center character "
+    "sector error factor motor mirror".split()
+)
+
+
+def names_a_person(noun: str | None) -> bool:
+    """A noun for a person: the titles above and agent nouns ('striker', 'sprinter',
+    'actor', 'chancellor'); not 'tournament' or 'order'."""
+    if noun is None or noun in _NOT_AGENTS:
+        return False
+    return noun in TITLES or re.search(r"(?:er|or|ist|ess)$", noun) is not None
+
+
 # Kinds whose answer is a span the reader can tell apart; "other" (why/how) and yes/no
 # questions go to the model or the quote.
 SPAN_KINDS = frozenset(

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.asked import SPAN_KINDS
+from rag.asked import SPAN_KINDS, names_a_person
 
 _NUM_WORD = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -75,7 +75,9 @@ _NAME = re.compile(
 STOP_CAPS = frozenset(
     "the a an in on at it its he she his her they their this that these those we our but and "
     "as for after before when while if so then there here who what which how why mr mrs ms dr "
-    "i you my me not no yes also however meanwhile last next one some many most all".split()
+    "i you my me not no yes also however meanwhile last next one some many most all with from "
+    "by to of into under over despite although because since until during among without "
+    "within".split()
 )
 MONTHS_DAYS = frozenset(
     "january february march april may june july august september october november december "
@@ -277,26 +279,16 @@ def new_spans(
     ]
 
 
-# Titles and roles news writes before a name ("MSP Karen Whitefield", "Chancellor Gordon
-# Brown"); when the question already says the role ("Which MSP ...?"), the answer is the name.
-# Before a surname they are no first name ("Chancellor Brown": rag/read.py::full_name).
-TITLES = frozenset(
-    "mr mrs ms dr sir lord lady dame president prime minister chancellor secretary senator "
-    "governor judge coach manager captain chairman chairwoman chair director spokesman "
-    "spokeswoman leader chief executive founder boss editor presenter professor king queen "
-    "prince".split()
-)
-
-
 def without_asked_title(span: Span, asked_words: set[str]) -> Span:
     """'MSP Karen Whitefield' -> 'Karen Whitefield' for 'Which MSP wants ...?': leading
-    titles (a role word or a short acronym) that the question already says."""
+    titles (a role word, an agent noun or a short acronym) that the question already says."""
     if span.kind != "name":
         return span
     words, cut = span.text.split(" "), 0
     for word in words[:-1]:
         bare = word.lower().strip(".,")
-        title = bare in TITLES or (word.isupper() and len(word) <= 4)
+        # "Striker Mido" for "Which striker ...?": a role the question says, not a name
+        title = names_a_person(bare) or (word.isupper() and len(word) <= 4)
         if not (title and bare in asked_words):
             break
         cut += len(word) + 1

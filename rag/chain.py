@@ -22,6 +22,7 @@ from rag.context import select, shape
 from rag.followup import Turn
 from rag.gate import gate
 from rag.generate import stream_draft
+from rag.hop import second_hop
 from rag.passage import Passage
 from rag.policy import Policy, apply_policy, load_policy, read_first
 from rag.question import Question
@@ -94,7 +95,12 @@ class Pipeline:
         if fetch:
             state.ranked = self.retrieve(state.question, max(state.k, depth), filters)
             state.retrieve_s = time.perf_counter() - started
+        if fetch and self.settings.second_hop and state.ranked:
+            self.hop(state, filters)
         state.selected = select(state.sources, self.settings.context_passages)
+        if state.hop is not None:  # the bridge's article, then the one the second search found
+            hopped = [state.ranked[0], state.hop.passage]
+            state.selected = hopped[: self.settings.context_passages]
         shaped = shape(state.selected, state.question, self.settings, self.retriever)
         # the collection's outlets are read only for a question that names one
         outlets = self.store.sources() if fetch and state.question.outlets else None
@@ -125,6 +131,21 @@ class Pipeline:
             first_token_s=state.first_token_s,
         )
         state.answer = assemble(state, timings)
+
+    def hop(self, state: State, filters: Filters | None) -> None:
+        """Search again with the name a description stands for (rag/hop.py); the article found
+        becomes the second source, and the bridge joins the search query."""
+        embed = self.retriever.embeddings.embed_documents
+
+        def search(query: str, k: int) -> list[Passage]:
+            return self.retriever.search(query, k, filters, state.question.scope)
+
+        state.hop = second_hop(state.question, state.ranked, search, embed)
+        if state.hop is not None:
+            found = state.hop.passage
+            rest = [p for p in state.ranked[1:] if p.doc_id != found.doc_id]
+            state.ranked = [state.ranked[0], found, *rest]
+            state.question = state.hop.question
 
     def read_first(self, state: State) -> bool:
         """With the learned policy and a model: read before generating, and when the reading

@@ -135,6 +135,11 @@ class Settings(BaseSettings):
         "when the model's verified sentence says something else (unset: never; a quote or a "
         "refusal is never overruled)",
     )
+    second_hop: bool = Field(
+        True,
+        description="a question naming its subject by a description ('the striker who "
+        "scored ...') is searched again with the name the first article gives it (rag/hop.py)",
+    )
     neighbour_chunks: int = Field(
         0, ge=0, le=3, description="chunks on each side of a passage added for the model"
     )

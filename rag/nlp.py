@@ -14,6 +14,7 @@ ranks by shape alone. Loaded once, on first use (about 1 s).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -217,6 +218,32 @@ def _asked_noun(doc: Any) -> str | None:
             break
     if len(doc) > 2 and words[0] == "what" and doc[1].lemma_ == "be":
         return next((str(t.lemma_.lower()) for t in doc[2:] if t.pos_ == "NOUN"), None)
+    return None
+
+
+def described(question: str) -> str | None:
+    """The definite description, relative clause and all, by which a question names what
+    another article may say more of: "The Egyptian striker who scored in Tottenham's 3-0 FA
+    Cup win" in "The Egyptian striker who scored ... had been dropped by which coach?". None
+    where there is none, without spaCy, and where the question asks what the description is
+    ("Who is the director who ...?", "What was the name of the executive who ...?")."""
+    nlp = pipeline()
+    if nlp is None:
+        return None
+    doc = nlp(question)
+    words = [t.lower_ for t in doc]
+    if words[:1] in (["who"], ["what"], ["which"]) and len(doc) > 1 and doc[1].lemma_ == "be":
+        return None
+    for clause in doc:
+        noun = clause.head
+        if clause.dep_ != "relcl" or noun.pos_ != "NOUN" or noun.i > clause.i:
+            continue
+        start = min(t.i for t in noun.subtree)
+        if doc[start].lower_ != "the" or "name" in words[max(0, start - 3) : start]:
+            continue
+        end = max(t.i for t in clause.subtree)
+        # the parse may run on past the description's end ("...would be enough: in which city")
+        return re.split(r"\s*[:;?]", str(doc[start : end + 1].text))[0]
     return None
 
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.asked import SPAN_KINDS
-from rag.candidates import MONTHS_DAYS, STOP_CAPS, TITLES
+from rag.asked import SPAN_KINDS, TITLES
+from rag.candidates import MONTHS_DAYS, STOP_CAPS
 from rag.passage import Passage
 from rag.question import Question
 from rag.reader import Reading, read

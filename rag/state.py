@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from rag.answer import Answer
 from rag.gate import Gate
+from rag.hop import Hop
 from rag.passage import Passage
 from rag.policy import Choice
 from rag.question import Question
@@ -23,6 +24,7 @@ class State:
     k: int  # how many ranked passages become the answer's sources
     ranked: list[Passage] = field(default_factory=list)  # retrieval, best first (may be > k)
     retrieve_s: float = 0.0
+    hop: Hop | None = None  # the second search, for a question naming its subject by description
     selected: list[Passage] = field(default_factory=list)  # the best few, as retrieved
     gate: Gate = field(default_factory=Gate)
     context: list[Passage] = field(default_factory=list)  # exactly what the model is shown

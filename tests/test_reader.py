@@ -249,3 +249,15 @@ def test_a_name_that_starts_with_a_digit_is_kept_whole() -> None:
     said = "The software was developed by a UK company, 2d3, with 3Com."
     names = [span.text for span, _ in new_spans(said, "org", set())]
     assert "2d3" in names and "3Com" in names and "2d" not in names
+
+
+def test_a_capitalised_preposition_opening_a_sentence_is_no_name() -> None:
+    said = "With all the other services coming, Telewest launched it in Glasgow."
+    names = [span.text for span, _ in new_spans(said, "place", set())]
+    assert "With" not in names and "Glasgow" in names
+
+
+def test_a_role_the_question_says_is_cut_from_the_name_it_precedes() -> None:
+    asked = question_words("Which striker scored twice against Forest?")
+    said = "Striker Mido scored twice against Forest."
+    assert [span.text for span, _ in new_spans(said, "person", asked)] == ["Mido"]
