@@ -77,7 +77,10 @@ STOP_CAPS = frozenset(
     "as for after before when while if so then there here who what which how why mr mrs ms dr "
     "i you my me not no yes also however meanwhile last next one some many most all with from "
     "by to of into under over despite although because since until during among without "
-    "within".split()
+    "within finally instead still now later earlier today yesterday recently currently "
+    "previously indeed overall separately elsewhere initially eventually ultimately "
+    "unfortunately fortunately furthermore moreover nevertheless thus therefore perhaps "
+    "only even just already again once both each every such other another several".split()
 )
 MONTHS_DAYS = frozenset(
     "january february march april may june july august september october november december "

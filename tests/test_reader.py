@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from rag.asked import asked_kind, choice_options
-from rag.candidates import extract, kind_fit, new_spans, question_words
+from rag.candidates import extract, kind_fit, new_spans, offers_asked, question_words
 from rag.reader import Evidence, rank_candidates, rank_sentences, read
 
 
@@ -261,3 +261,9 @@ def test_a_role_the_question_says_is_cut_from_the_name_it_precedes() -> None:
     asked = question_words("Which striker scored twice against Forest?")
     said = "Striker Mido scored twice against Forest."
     assert [span.text for span, _ in new_spans(said, "person", asked)] == ["Mido"]
+
+
+def test_a_sentence_adverb_opening_a_sentence_is_no_name() -> None:
+    said = "Finally, a deal to turn it into an arena was struck."
+    assert not [span for span, _ in new_spans(said, "org", set())]
+    assert offers_asked("Finally, Anschutz struck the deal.", "org", "Which company struck it?")
