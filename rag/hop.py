@@ -41,10 +41,11 @@ class Hop:
     passage: Passage  # the second search's best article naming the bridge
 
 
-def bridge_of(question: str, passages: list[Passage], embed: Embed | None) -> str | None:
+def bridge_of(
+    description: str, question: str, passages: list[Passage], embed: Embed | None
+) -> str | None:
     """The name the question's description stands for, read from the first article."""
-    description = described(question)
-    if description is None or not passages:
+    if not passages:
         return None
     person = names_a_person(asked_noun(f"Which {description}?"))
     asked = "person" if person else asked_kind(f"Which {description}?")
@@ -77,11 +78,10 @@ def second_hop(
 ) -> Hop | None:
     """The second search's best article, from outside the first passage's, that names the
     bridge; None when the question has no description or the reader cannot resolve it."""
-    bridge = bridge_of(question.text, ranked[:1], embed)
-    if bridge is None:
-        return None
     description = described(question.text)
-    assert description is not None
+    bridge = bridge_of(description, question.text, ranked[:1], embed) if description else None
+    if description is None or bridge is None:
+        return None
     query = question.text.replace(description, bridge)
     first = ranked[0].doc_id
     for passage in search(query, HOP_K):

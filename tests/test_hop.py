@@ -85,7 +85,10 @@ def test_no_hop_without_a_description_or_a_name_for_it() -> None:
     never = [passage("dropped", DROPPED)]
     assert second_hop(plain, never, lambda q, k: never, fake_embed) is None
     # the first article says nothing of a striker who scored: no name to search with
-    assert bridge_of(QUESTION, [passage("fans", OTHER)], fake_embed) is None
+    description = described(QUESTION)
+    assert description is not None
+    assert bridge_of(description, QUESTION, [passage("fans", OTHER)], fake_embed) is None
+    assert bridge_of(description, QUESTION, [passage("match", MATCH)], fake_embed) == "Mido"
 
 
 @needs_spacy
