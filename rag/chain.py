@@ -185,9 +185,9 @@ class Pipeline:
             if state.verdict.refused:
                 return
             state.reading = state.reading or read_context(state.question, state.context, embed)
-            margin, sure = self.settings.reader_margin, self.settings.reader_overrule_margin
-            if agrees(state.reading, state.verdict, margin, True, sure) or overrules(
-                state.reading, state.verdict, sure
+            margin = self.settings.reader_margin
+            if agrees(state.reading, state.verdict, margin, by_surname=True) or overrules(
+                state.reading, state.verdict, self.settings.reader_overrule_margin
             ):
                 state.verdict = short_answer(state.reading, state.context)
             return

@@ -48,18 +48,10 @@ def is_clear(reading: Reading, min_margin: float) -> bool:
     return best.fit >= 1.0 and best.in_question == 0.0 and features["margin"] >= min_margin
 
 
-def agrees(
-    reading: Reading,
-    verdict: Verdict,
-    min_margin: float,
-    by_surname: bool = False,
-    sure_margin: float | None = None,
-) -> bool:
+def agrees(reading: Reading, verdict: Verdict, min_margin: float, by_surname: bool = False) -> bool:
     """The reader's clear pick, and no other candidate of the asked kind, appears in the
     verified answer's own words (`by_surname`: a person's surname alone counts, as news
-    writes "Bankman-Fried" after the first "Sam Bankman-Fried"). In a quote, a pick at least
-    `sure_margin` ahead of the next candidate stands beside the others the sentence names:
-    the quote is the reader's own best sentence, and the pick its clear answer in it."""
+    writes "Bankman-Fried" after the first "Sam Bankman-Fried")."""
     if not is_clear(reading, min_margin) or reading.answer is None or verdict.refused:
         return False
     said = " ".join(verdict.text.lower().split())
@@ -70,8 +62,9 @@ def agrees(
         return False
     # the verified answer also says another fitting candidate ("109,000 people in more than
     # 120 countries"): it does not tell which one answers, so the two do not agree on one
-    if verdict.quoted and sure_margin is not None and reading.features["margin"] >= sure_margin:
-        return True
+    # Not even a far-clearer pick: letting one shorten a quote that names another fitting
+    # candidate gave 4 right short answers on tune, but on MultiHop-RAG it turned 11 quotes
+    # naming Google ("... Helena World Chronicle, argues that Google ...") into the publisher.
     rivals = [c for c in reading.candidates[1:] if c.fit >= 1.0 and c.text.lower() in said]
     return not rivals
 

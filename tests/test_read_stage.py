@@ -155,17 +155,12 @@ def test_the_second_option_is_chosen_when_the_evidence_negates() -> None:
     assert verdict.text == "Disagree: “The two reports did not agree on the price.” [1]"
 
 
-def test_a_far_clearer_pick_inside_a_quote_shortens_it_despite_other_names() -> None:
+def test_even_a_far_clearer_pick_does_not_shorten_a_quote_naming_another() -> None:
     said = "“Steve Linford, a friend of Jo Bloggs, runs it.” [1]"
     quote = Verdict(said, [1], {1: [said]}, quoted=True)
     rival = Candidate("Jo Bloggs", "name", SENTENCE, 0, 1.0, 1.0, 0.0)
-    best = reading(margin=2.0)
+    best = reading(margin=9.0)
+    assert agrees(best, quote, 0.0)  # alone in the quote: the two agree
     best.candidates.append(rival)
-    assert agrees(best, quote, 0.0, sure_margin=1.5)
-    # not far enough ahead: the quote names two people and does not tell which one answers
-    close = reading(margin=1.0)
-    close.candidates.append(rival)
-    assert not agrees(close, quote, 0.0, sure_margin=1.5)
-    # the model's own sentence naming both stays a sentence: only a quote is the reader's own
-    model = Verdict("Steve Linford, a friend of Jo Bloggs, runs it [1].", [1])
-    assert not agrees(best, model, 0.0, sure_margin=1.5)
+    # the quote names two people and does not tell which one answers
+    assert not agrees(best, quote, 0.0)
