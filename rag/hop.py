@@ -47,8 +47,9 @@ def bridge_of(
     """The name the question's description stands for, read from the first article."""
     if not passages:
         return None
-    person = names_a_person(asked_noun(f"Which {description}?"))
-    asked = "person" if person else asked_kind(f"Which {description}?")
+    which = f"Which {description}?"  # "Which Egyptian striker who scored ...?": a person
+    person = names_a_person(asked_noun(which))
+    asked = "person" if person else asked_kind(which)
     sub = f"{'Who' if person else 'Which'} is {description}?"
     reading = read(sub, [p.text for p in passages], embed, asked=asked)
     # of the kind asked, and not of another by spaCy's label: for "the Egyptian striker who

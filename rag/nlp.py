@@ -151,6 +151,7 @@ class QuestionParse:
     subject: bool  # it asks for its verb's subject (asks_subject)
     lemmas: frozenset[str]  # its content lemmas, the conversation's included
     noun: str | None = None  # the lemma of the noun it asks for (asked_noun)
+    description: str | None = None  # its definite description, if any (described)
 
 
 @lru_cache(maxsize=256)
@@ -163,7 +164,7 @@ def parse_question(question: str, context: str = "") -> QuestionParse:
         return QuestionParse(False, frozenset())
     doc = nlp(question)
     lemmas = _content_lemmas(doc) | (_content_lemmas(nlp(context)) if context.strip() else set())
-    return QuestionParse(_asks_subject(doc), frozenset(lemmas), _asked_noun(doc))
+    return QuestionParse(_asks_subject(doc), frozenset(lemmas), _asked_noun(doc), _described(doc))
 
 
 def asks_subject(question: str) -> bool:
@@ -226,11 +227,12 @@ def described(question: str) -> str | None:
     another article may say more of: "The Egyptian striker who scored in Tottenham's 3-0 FA
     Cup win" in "The Egyptian striker who scored ... had been dropped by which coach?". None
     where there is none, without spaCy, and where the question asks what the description is
-    ("Who is the director who ...?", "What was the name of the executive who ...?")."""
-    nlp = pipeline()
-    if nlp is None:
-        return None
-    doc = nlp(question)
+    ("Who is the director who ...?", "What was the name of the executive who ...?"). Read
+    from the question's one cached parse, which the reader and the quote read too."""
+    return parse_question(question).description
+
+
+def _described(doc: Any) -> str | None:
     words = [t.lower_ for t in doc]
     if words[:1] in (["who"], ["what"], ["which"]) and len(doc) > 1 and doc[1].lemma_ == "be":
         return None
