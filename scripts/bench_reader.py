@@ -24,7 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("NEWSRAG_SHARED", ROOT.parent / "shared")) / "datasets"
 SPLITS = {
     "tune": ROOT / "eval/questions/tune.jsonl",
+    "tune-more": ROOT / "eval/questions/tune-more.jsonl",
+    "tune-b": ROOT / "eval/questions/tune-b.jsonl",
     "test": ROOT / "eval/questions/test.jsonl",
+    "test-b": ROOT / "eval/questions/test-b.jsonl",
     "dev": DATA / "qa/dev.jsonl",
 }
 

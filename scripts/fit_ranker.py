@@ -2,7 +2,8 @@
 how often the top candidate holds the gold answer: hand weights against the fitted model.
 The reader is given the gold article(s) plus a distractor, as in scripts/bench_reader.py.
 
-    PYTHONPATH=. python scripts/fit_ranker.py --fit tune tune-more --check test dev [--write]
+    PYTHONPATH=. python scripts/fit_ranker.py --fit tune tune-more tune-b \
+        --check test test-b dev [--write]
 
 Pointwise logistic regression (scikit-learn, L2, standardised, folded back to raw weights);
 a candidate is positive when it holds a gold answer. Asserts nothing.
@@ -24,8 +25,6 @@ from bench_reader import SPLITS, context_of, has, make_embed, passages
 
 from rag.ranker import Ranker
 from rag.reader import Weights, read
-
-SPLITS["tune-more"] = SPLITS["tune"].with_name("tune-more.jsonl")
 
 
 def candidate_lists(split: str, embed: Any, weights: Weights) -> list[list[dict[str, Any]]]:
@@ -98,8 +97,8 @@ def top1(lists: list[list[dict[str, Any]]], ranker: Ranker | None) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fit", nargs="+", default=["tune", "tune-more"])
-    parser.add_argument("--check", nargs="*", default=["test", "dev"])
+    parser.add_argument("--fit", nargs="+", default=["tune", "tune-more", "tune-b"])
+    parser.add_argument("--check", nargs="*", default=["test", "test-b", "dev"])
     parser.add_argument("--sentences", type=int, default=3, help="sentences read per question")
     parser.add_argument("-C", type=float, default=0.5)
     parser.add_argument("--listwise", action="store_true", help="conditional logit, not pointwise")

@@ -1,4 +1,4 @@
-"""The project's own labelled question sets (eval/questions/tune.jsonl and test.jsonl): they read
+"""The project's own labelled question sets (eval/questions/tune*.jsonl and test*.jsonl): they read
 as evaluation cases, cover every case type in both splits, keep the splits apart by article,
 copy no article text, and every gold answer can be found in one of its gold articles."""
 
@@ -13,7 +13,7 @@ from eval.metrics import normalise
 from tests.conftest import ROOT
 
 QUESTIONS = ROOT / "eval" / "questions"
-SPLITS = ("tune", "tune-more", "test")
+SPLITS = ("tune", "tune-more", "tune-b", "test", "test-b")
 TYPES = {"factoid", "numeric", "date", "multi_doc", "unanswerable", "followup"}
 
 
@@ -54,7 +54,8 @@ def test_ids_unique_across_splits(splits: dict[str, list[EvalCase]]) -> None:
 
 def test_no_article_in_both_splits(splits: dict[str, list[EvalCase]]) -> None:
     docs = {name: {d for case in cases for d in case.doc_ids} for name, cases in splits.items()}
-    assert not (docs["tune"] | docs["tune-more"]) & docs["test"]
+    tune = docs["tune"] | docs["tune-more"] | docs["tune-b"]
+    assert not tune & (docs["test"] | docs["test-b"])
 
 
 def test_no_article_text_copied(splits: dict[str, list[EvalCase]]) -> None:
@@ -94,3 +95,14 @@ def test_gold_answers_in_gold_articles(splits: dict[str, list[EvalCase]], datase
         if not any(gold and gold in texts[d] for gold in golds for d in case.doc_ids):
             unsupported.append(case.id)
     assert not unsupported, f"gold answer not found in a gold article: {unsupported}"
+
+
+def test_no_question_copies_seven_words(splits: dict[str, list[EvalCase]], datasets: Path) -> None:
+    """Questions are written in our own words: none repeats a 7-word run of its articles."""
+    copied = []
+    for case in all_cases(splits):
+        words = normalise(case.question).split()
+        runs = {" ".join(words[i : i + 7]) for i in range(len(words) - 6)}
+        texts = [normalise(article_text(datasets / f"{d}.txt")) for d in case.doc_ids]
+        copied += [case.id for run in runs if any(run in text for text in texts)]
+    assert not copied, f"questions copying article text: {sorted(set(copied))}"
