@@ -18,7 +18,7 @@ from rag.answer import REFUSAL, Source, Timings
 from rag.asked import TWO_WAY
 from rag.assemble import assemble
 from rag.config import Settings
-from rag.context import select, shape
+from rag.context import select, shape, whole_articles
 from rag.followup import Turn
 from rag.gate import gate
 from rag.generate import stream_draft
@@ -106,9 +106,10 @@ class Pipeline:
         outlets = self.store.sources() if fetch and state.question.outlets else None
         # the figures a question names are looked for in the matched chunks and in the ones
         # shown: "between 1990 and 2004" may sit in the article's third chunk, which best_chunk
-        # shows while the search matched the headline's
+        # shows while the search matched the headline's; failing those, in their whole articles
         seen = state.selected + shaped
-        state.gate = gate(state.question, seen, self.settings.min_relevance, outlets)
+        articles = (lambda: whole_articles(seen, self.retriever)) if fetch else None
+        state.gate = gate(state.question, seen, self.settings.min_relevance, outlets, articles)
         if state.gate.refuses:
             state.verdict = Verdict(state.gate.message or REFUSAL, [], refused=True)
         else:

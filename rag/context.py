@@ -87,6 +87,15 @@ def best_chunk(passage: Passage, question: Question, reader: ChunkReader) -> Pas
     return passage.with_text(best.text, chunk=best.chunk)  # keeps the match's score and rank
 
 
+def whole_articles(passages: list[Passage], reader: ChunkReader) -> list[Passage]:
+    """Every chunk of each article the passages come from, in article order."""
+    chunks: list[Passage] = []
+    for doc_id in dict.fromkeys(p.doc_id for p in passages):
+        found = reader.chunks([chunk_id(doc_id, n) for n in range(reader.chunk_count(doc_id))])
+        chunks += sorted(found.values(), key=lambda chunk: chunk.chunk)
+    return chunks
+
+
 def with_neighbours(passage: Passage, n: int, reader: ChunkReader) -> Passage:
     """The passage with the n chunks before and after it, for facts that span a boundary.
     The chunker repeats a short boundary sentence; it is not repeated here."""

@@ -187,6 +187,31 @@ def test_the_model_sees_the_chunk_that_answers_and_the_sources_show_it(
     assert cited_numbers([ranked[1], ranked[2]], ranked) == {1: 2, 2: 3}
 
 
+def test_a_year_named_anywhere_in_the_article_passes_the_gate(settings: Settings) -> None:
+    filler = " ".join(f"The council met on day {n} to discuss the town budget." for n in range(20))
+    body = (
+        f"Actress Patsy Rowlands has died aged 71.\n\n{filler}\n\n"
+        "Patsy Rowlands appeared in nine Carry On films; fans call the Carry On films her best."
+        f"\n\n{filler}\n\n{filler} The actress was born in 1934."
+    )
+    store = open_store(settings, "fake")
+    write(settings.data_dir.parent / "news" / "rowlands.txt", f"Patsy Rowlands dies\n\n{body}")
+    ingest([settings.data_dir.parent / "news"], store, HashingEmbeddings())
+    retriever = NewsRetriever(store=store, embeddings=HashingEmbeddings())
+    llm = FakeListLLM(responses=["She appeared in nine Carry On films [1]."] * 2)
+    pipeline = Pipeline(settings.model_copy(update={"min_relevance": 0.0}), retriever, llm)
+    response = pipeline.ask("How many Carry On films did Patsy Rowlands, born in 1934, appear in?")
+    response.answer()
+    state = response.state
+    # the year is in none of the chunks matched or shown, only further down the article
+    assert state.selected and state.context
+    assert not any("1934" in p.text for p in [*state.selected, *state.context])
+    assert state.gate.reason is None and state.draft is not None  # the model was asked
+    # a year the article never names still refuses
+    wrong = pipeline.ask("How many Carry On films did Patsy Rowlands, born in 1936, appear in?")
+    assert wrong.answer().refused and wrong.state.gate.reason == "no passage mentions 1936"
+
+
 def test_pipeline_answers_with_numbered_sources_and_timings(settings: Settings) -> None:
     llm = FakeListLLM(responses=[" Uganda took over the chair [1]."])
     answer = sample_pipeline(settings, llm).ask(NAM_QUESTION).answer()

@@ -81,6 +81,27 @@ def test_chunk_ids_are_spelled_in_one_place() -> None:
     assert other.id == "world/nam:5" and other.sentences == ["Three."] and other.score == 0.5
 
 
+def test_gate_looks_for_a_missing_figure_in_the_whole_articles_only_when_needed() -> None:
+    football = passage("England won the World Cup at Wembley.", 0.52)
+    rest = [passage("The final was played in July 1966.")]
+    calls: list[int] = []
+
+    def articles() -> list[Passage]:
+        calls.append(1)
+        return [football, *rest]
+
+    assert gate(q("Who won the 1966 World Cup?"), [football], 0.3, articles=articles).reason is None
+    assert gate(q("Who won the 2030 World Cup?"), [football], 0.3, articles=articles).reason == (
+        "no passage mentions 2030"
+    )
+    assert len(calls) == 2
+    assert gate(q("Who won the World Cup?"), [football], 0.3, articles=articles).reason is None
+    assert len(calls) == 2  # nothing was missing: the articles were never read
+    assert gate(q("Who won the 1966 World Cup?"), [football], 0.3).reason == (
+        "no passage mentions 1966"
+    )
+
+
 def test_gate_refuses_when_nothing_is_retrieved_or_relevant() -> None:
     assert gate(q("Who chairs NAM?"), [], 0.3).reason == "no articles are ingested"
     assert "below 0.30" in (gate(q("Who chairs NAM?"), [passage(NAM, 0.1)], 0.3).reason or "")
