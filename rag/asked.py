@@ -38,18 +38,21 @@ TITLES = frozenset(
     "spokeswoman leader chief executive founder boss editor presenter professor king queen "
     "prince".split()
 )
-# Nouns ending like an agent's ("-er", "-or") that name no person.
+# Nouns ending like an agent's ("-er", "-or") that name no person; in business news the
+# last row names firms ("the European plane maker", "the retailer", "the brewer").
 _NOT_AGENTS = frozenset(
     "order number letter paper computer matter chapter quarter border power water offer "
     "transfer weather river tower cancer corner summer winter centre center character "
-    "sector error factor motor mirror".split()
+    "sector error factor motor mirror "
+    "retailer broadcaster carrier insurer lender brewer manufacturer supplier operator "
+    "provider distributor exporter importer".split()
 )
 
 
 def names_a_person(noun: str | None) -> bool:
     """A noun for a person: the titles above and agent nouns ('striker', 'sprinter',
     'actor', 'chancellor'); not 'tournament' or 'order'."""
-    if noun is None or noun in _NOT_AGENTS:
+    if noun is None or noun in _NOT_AGENTS or noun.endswith("maker"):  # carmaker, drugmaker
         return False
     return noun in TITLES or re.search(r"(?:er|or|ist|ess)$", noun) is not None
 

@@ -47,18 +47,23 @@ def bridge_of(
     """The name the question's description stands for, read from the first article."""
     if not passages:
         return None
-    which = f"Which {description}?"  # "Which Egyptian striker who scored ...?": a person
+    # "Which Egyptian striker who scored ...?": a person. Without its article: "Which The
+    # American sprinter who ...?" (a question opening with its description) has no noun
+    core = re.sub(r"^(?:the|a|an)\s+", "", description, flags=re.IGNORECASE)
+    which = f"Which {core}?"
     person = names_a_person(asked_noun(which))
     asked = "person" if person else asked_kind(which)
-    sub = f"{'Who' if person else 'Which'} is {description}?"
+    sub = direct(core) or f"{'Who' if person else 'Which'} is the {core}?"
     reading = read(sub, [p.text for p in passages], embed, asked=asked)
     # of the kind asked, and not of another by spaCy's label: for "the Egyptian striker who
-    # scored", "Egypt" is no candidate; a single name ("Mido") fits a person only in part
+    # scored", "Egypt" is no candidate; a single name ("Mido") fits a person only in part,
+    # and a "product" or "event" label does not rule it out (the small model calls Mido a
+    # PRODUCT)
     fitting = [
         c
         for c in reading.candidates
         if c.kind == "name" and c.fit > 0.0 and c.in_question == 0.0
-        and not c.signals.get("ner_clash", 0.0)
+        and not (c.signals.get("ner_clash", 0.0) and not c.signals.get("ner_thing", 0.0))
     ]  # fmt: skip
     if not fitting:
         return None
@@ -66,6 +71,25 @@ def bridge_of(
     if lead < BRIDGE_MARGIN or set(question_words(fitting[0].text)) <= question_words(question):
         return None
     return fitting[0].text
+
+
+# A relative pronoun that is its clause's subject: followed by the clause's verb, not by the
+# clause's own subject ("the quarter-final that Jol's side earned", "the firm that it bought")
+_SUBJECT_RELATIVE = re.compile(
+    r"^(?P<head>.+?)\s+(?:who|that|which)\s+"
+    r"(?!(?:the|a|an|his|her|its|their|this|these|those|he|she|it|they|we|i|you)\b)"
+    r"(?P<rest>[a-z].*)$"
+)
+
+
+def direct(core: str) -> str | None:
+    """The description as the question it answers, where its relative pronoun is the
+    subject: "American sprinter who filed a lawsuit against Conte" -> "Which American
+    sprinter filed a lawsuit against Conte?". The reader tells the subject of "filed" from
+    the copula's ("Who is the sprinter who filed ...?" put Marion Jones at -4.3, against
+    +4.0 asked directly)."""
+    match = _SUBJECT_RELATIVE.match(core)
+    return f"Which {match['head']} {match['rest']}?" if match else None
 
 
 def names(text: str, bridge: str) -> bool:

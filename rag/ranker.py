@@ -88,6 +88,7 @@ def entity_signals(span: Span, asked: str, label: str | None) -> dict[str, float
         "ner_clash": float(named and of is not None and of != asked),
         "ner_none": float(span.kind == "name" and of is None),
         "ner_group": float(of == "group"),
+        "ner_thing": float(of == "thing"),  # a product, work or event: often a misread name
     }
 
 

@@ -12,7 +12,7 @@ from langchain_core.language_models.fake import FakeListLLM
 
 from rag.asked import names_a_person
 from rag.config import Settings
-from rag.hop import bridge_of, second_hop
+from rag.hop import bridge_of, direct, second_hop
 from rag.nlp import described, pipeline
 from rag.passage import Passage
 from rag.question import Question
@@ -59,6 +59,41 @@ def test_agent_nouns_and_titles_name_people() -> None:
     assert names_a_person("minister") and names_a_person("coach")
     assert not names_a_person("tournament") and not names_a_person("order")
     assert not names_a_person(None)
+    # in business news these name firms: "the European plane maker that agreed to sell ..."
+    assert not names_a_person("maker") and not names_a_person("carmaker")
+    assert not names_a_person("retailer") and not names_a_person("brewer")
+
+
+def test_a_subject_relative_clause_becomes_the_question_it_answers() -> None:
+    assert direct("American sprinter who filed a lawsuit against Conte") == (
+        "Which American sprinter filed a lawsuit against Conte?"
+    )
+    assert direct("plane maker that agreed to sell 23 jets") == (
+        "Which plane maker agreed to sell 23 jets?"
+    )
+    # the pronoun is the clause's object, or the clause is about a place: left as it is
+    assert direct("FA Cup quarter-final that Martin Jol's side earned") is None
+    assert direct("firm that it bought last year") is None
+    assert direct("show at which Archos launched its player") is None
+    assert direct("tournament in Thailand where Hingis made her comeback") is None
+
+
+SPRINTER = (
+    "Marion Jones has filed a lawsuit for defamation against Balco boss Victor Conte over his "
+    "allegations. The Sydney Olympic gold medallist says Conte damaged her reputation."
+)
+
+
+@needs_spacy
+def test_a_description_opening_the_question_is_resolved_to_the_subject_it_names() -> None:
+    asked = (
+        "The American sprinter who filed a defamation lawsuit against Balco founder Victor "
+        "Conte won how many medals in Sydney?"
+    )
+    description = described(asked)
+    assert description is not None and description.startswith("The American sprinter")
+    bridge = bridge_of(description, asked, [passage("suit", SPRINTER)], fake_embed)
+    assert bridge == "Marion Jones"
 
 
 @needs_spacy
