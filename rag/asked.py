@@ -38,23 +38,33 @@ TITLES = frozenset(
     "spokeswoman leader chief executive founder boss editor presenter professor king queen "
     "prince".split()
 )
-# Nouns ending like an agent's ("-er", "-or") that name no person; in business news the
-# last row names firms ("the European plane maker", "the retailer", "the brewer").
+# Nouns ending like an agent's ("-er", "-or") that name no role at all.
 _NOT_AGENTS = frozenset(
     "order number letter paper computer matter chapter quarter border power water offer "
     "transfer weather river tower cancer corner summer winter centre center character "
-    "sector error factor motor mirror "
+    "sector error factor motor mirror".split()
+)
+# Agent nouns that in business news name firms ("the European plane maker", "the retailer"):
+# roles written before a name ("Brewer Interbrew"), but not people.
+_FIRMS = frozenset(
     "retailer broadcaster carrier insurer lender brewer manufacturer supplier operator "
     "provider distributor exporter importer".split()
 )
 
 
-def names_a_person(noun: str | None) -> bool:
-    """A noun for a person: the titles above and agent nouns ('striker', 'sprinter',
-    'actor', 'chancellor'); not 'tournament' or 'order'."""
-    if noun is None or noun in _NOT_AGENTS or noun.endswith("maker"):  # carmaker, drugmaker
+def names_a_role(noun: str | None) -> bool:
+    """A noun news writes before a name as its role: the titles above and agent nouns
+    ('striker', 'chancellor', 'brewer'); not 'tournament' or 'order'."""
+    if noun is None or noun in _NOT_AGENTS:
         return False
     return noun in TITLES or re.search(r"(?:er|or|ist|ess)$", noun) is not None
+
+
+def names_a_person(noun: str | None) -> bool:
+    """A role held by a person: 'striker', 'sprinter', 'actor', 'chancellor'; not a firm's
+    ('retailer', 'plane maker', 'carmaker')."""
+    firm = noun is not None and (noun in _FIRMS or noun.endswith("maker"))
+    return names_a_role(noun) and not firm
 
 
 # Kinds whose answer is a span the reader can tell apart; "other" (why/how) and yes/no

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.asked import SPAN_KINDS, names_a_person
+from rag.asked import SPAN_KINDS, names_a_role
 
 _NUM_WORD = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -291,7 +291,7 @@ def without_asked_title(span: Span, asked_words: set[str]) -> Span:
     for word in words[:-1]:
         bare = word.lower().strip(".,")
         # "Striker Mido" for "Which striker ...?": a role the question says, not a name
-        title = names_a_person(bare) or (word.isupper() and len(word) <= 4)
+        title = names_a_role(bare) or (word.isupper() and len(word) <= 4)
         if not (title and bare in asked_words):
             break
         cut += len(word) + 1

@@ -261,6 +261,10 @@ def test_a_role_the_question_says_is_cut_from_the_name_it_precedes() -> None:
     asked = question_words("Which striker scored twice against Forest?")
     said = "Striker Mido scored twice against Forest."
     assert [span.text for span, _ in new_spans(said, "person", asked)] == ["Mido"]
+    # a firm's role too, though no person holds it
+    asked = question_words("Which brewer bought the Russian stake?")
+    said = "Brewer Interbrew bought the Russian stake."
+    assert [span.text for span, _ in new_spans(said, "org", asked)] == ["Interbrew"]
 
 
 def test_a_sentence_adverb_opening_a_sentence_is_no_name() -> None:
