@@ -54,11 +54,15 @@ def test_entity_signals_match_and_clash_with_the_asked_kind() -> None:
     assert entity_signals(name, "org", "PERSON")["ner_clash"] == 1.0
     assert entity_signals(name, "person", "NORP")["ner_group"] == 1.0
     assert entity_signals(name, "person", None)["ner_none"] == 1.0  # "Basically"
+    # the small model calls some unfamiliar names a product ("Mido"): a clash, but marked
+    mido = entity_signals(Span(0, 4, "Mido", "name"), "person", "PRODUCT")
+    assert mido["ner_clash"] == 1.0 and mido["ner_thing"] == 1.0
     assert entity_signals(name, "other", "ORG") == {
         "ner_match": 0.0,
         "ner_clash": 0.0,
         "ner_none": 0.0,
         "ner_group": 0.0,
+        "ner_thing": 0.0,
     }
 
 
