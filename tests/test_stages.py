@@ -219,6 +219,17 @@ def test_a_quote_with_nothing_of_the_asked_kind_is_a_refusal() -> None:
     assert not check(None, before, nam).refused
 
 
+def test_a_quote_about_another_part_of_the_story_is_a_refusal() -> None:
+    asked = q("How many files did the Ministry of Defence destroy last year, by Tory figures?")
+    files = "The Department of Work and Pensions shredded nearly 37,000 files in 2004."
+    other = "The Tories said ministries were preparing for the Freedom of Information Act."
+    # the one sentence with a number shares 1 of the question's 9 content words
+    assert check(None, asked, [passage(f"{other} {files}")]).refused
+    defence = "The Ministry of Defence destroyed 28,000 files last year, Tory figures show."
+    quoted = check(None, asked, [passage(f"{other} {defence}")])
+    assert not quoted.refused and "28,000" in quoted.text
+
+
 def test_the_quote_is_the_best_sentence_that_names_the_kind_of_thing_asked_for() -> None:
     stores = [
         passage(
