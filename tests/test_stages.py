@@ -228,6 +228,13 @@ def test_a_quote_about_another_part_of_the_story_is_a_refusal() -> None:
     defence = "The Ministry of Defence destroyed 28,000 files last year, Tory figures show."
     quoted = check(None, asked, [passage(f"{other} {defence}")])
     assert not quoted.refused and "28,000" in quoted.text
+    # a long question mostly says which article to read: its share is not weighed
+    long = q(
+        "How many files did the Ministry of Defence destroy last year, according to the "
+        "Conservative party's analysis of departmental records published before the new "
+        "openness law came into force in January?"
+    )
+    assert len(long.topic) > 16 and not check(None, long, [passage(f"{other} {files}")]).refused
 
 
 def test_the_quote_is_the_best_sentence_that_names_the_kind_of_thing_asked_for() -> None:
