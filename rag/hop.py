@@ -24,7 +24,7 @@ from rag.candidates import question_words
 from rag.nlp import asked_noun, described
 from rag.passage import Passage
 from rag.question import Question
-from rag.reader import read
+from rag.reader import Candidate, read
 
 Embed = Callable[[list[str]], list[list[float]]]
 Search = Callable[[str, int], list[Passage]]
@@ -56,21 +56,25 @@ def bridge_of(
     sub = direct(core) or f"{'Who' if person else 'Which'} is the {core}?"
     reading = read(sub, [p.text for p in passages], embed, asked=asked)
     # of the kind asked, and not of another by spaCy's label: for "the Egyptian striker who
-    # scored", "Egypt" is no candidate; a single name ("Mido") fits a person only in part,
-    # and a "product" or "event" label does not rule it out (the small model calls Mido a
-    # PRODUCT)
+    # scored", "Egypt" is no candidate; a single name ("Mido") fits a person only in part
     fitting = [
         c
         for c in reading.candidates
-        if c.kind == "name" and c.fit > 0.0 and c.in_question == 0.0
-        and not (c.signals.get("ner_clash", 0.0) and not c.signals.get("ner_thing", 0.0))
-    ]  # fmt: skip
+        if c.kind == "name" and c.fit > 0.0 and c.in_question == 0.0 and not labelled_other(c)
+    ]
     if not fitting:
         return None
     lead = fitting[0].score - fitting[1].score if len(fitting) > 1 else BRIDGE_MARGIN
     if lead < BRIDGE_MARGIN or set(question_words(fitting[0].text)) <= question_words(question):
         return None
     return fitting[0].text
+
+
+def labelled_other(candidate: Candidate) -> bool:
+    """spaCy labels the name as a kind other than the one asked. A product, work or event
+    label does not count: the small model calls unfamiliar names so ("Mido": PRODUCT)."""
+    signals = candidate.signals
+    return bool(signals.get("ner_clash")) and not signals.get("ner_thing")
 
 
 # A relative pronoun that is its clause's subject: followed by the clause's verb, not by the
