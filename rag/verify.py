@@ -33,8 +33,15 @@ class Verified:
     dropped: list[str] = field(default_factory=list)
 
 
+# Courtesy titles assert nothing: "Mr Wass is due in court on 18 April" is the passage's
+# "Alan Wass ... They are next due in court on 18 April", which never writes "Mr" near him
+# (news gives the full name first and "Mr" only later, if at all). The surname is checked.
+HONORIFICS = frozenset("mr mrs ms miss dr".split())
+
+
 def claim_terms(sentence: str, options: Sequence[str] = ()) -> list[str]:
-    """Numbers, dates and capitalised names a sentence asserts (a leading 'The' is no name).
+    """Numbers, dates and capitalised names a sentence asserts (a leading 'The' is no name;
+    a courtesy title is no claim).
     `options`: the two the question offered ("consistent", "inconsistent"); the one that
     opens the answer ("Consistent.") is a verdict, not a name."""
     body = _CITATION.sub("", sentence)
@@ -45,6 +52,7 @@ def claim_terms(sentence: str, options: Sequence[str] = ()) -> list[str]:
         re.sub(r"['’]s$", "", term.strip(".,"))  # "Tesla's" is supported by "Tesla"
         for term in NAME_OR_NUMBER.findall(body)
         if not (term == first and term.lower() in verdicts)
+        and term.strip(".").lower() not in HONORIFICS
     ]
 
 

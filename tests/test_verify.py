@@ -118,3 +118,20 @@ def test_a_sentence_names_the_asked_noun_in_its_own_or_a_longer_word() -> None:
     assert names_asked_noun("Up to 1,000 lives could be saved.", "life")
     assert names_asked_noun("Two cities bid for it.", "city")
     assert not names_asked_noun("The profile was updated.", "file")
+
+
+COURT = Passage(
+    "ent/1",
+    0,
+    "The singer was arrested with fellow musician Alan Wass on 2 February after a dispute. "
+    "They are next due in court on 18 April.",
+    title="Doherty due in court",
+)
+
+
+def test_a_courtesy_title_is_no_claim_and_the_surname_is_checked() -> None:
+    topic = stems("When are Pete Doherty and Alan Wass next due in court?")
+    assert claim_terms("Mr Wass is due in court on 18 April.") == ["Wass", "18", "April"]
+    kept = verify_answer("Mr Wass is due in court on 18 April.", topic, [COURT])
+    assert kept.text == "Mr Wass is due in court on 18 April [1]."
+    assert verify_answer("Mr Jones is due in court on 18 April.", topic, [COURT]).text == ""
