@@ -52,7 +52,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         (
             "money",
             rf"(?:US\$|\$|£|€|¥)\s?{_NUM}{_SCALE}?\b|"
-            rf"{_B}{_NUM}{_SCALE}?\s?{_CURRENCY}\b",
+            rf"{_B}{_NUM}{_SCALE}?\s?{_CURRENCY}\b|"
+            # pence and cents: "a further 70p", "10 cents a share"
+            rf"{_B}\d+(?:\.\d+)?(?:p|\s?(?:pence|cents?))\b",
         ),
         ("percent", rf"{_B}{_NUM}\s?(?:%|per\s?cent\b)"),
         ("duration", rf"{_B}{_NUM}(?:\s(?:to|or)\s{_NUM})?(?:-|\s){_TIME_UNIT}\b(?:-old)?"),
@@ -68,7 +70,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 _CAP_WORD = r"[A-Z][\w'’&.-]*|[A-Z]{2,}|\d+(?:[A-Za-z]\w*)?"
 _NAME = re.compile(
-    rf"(?:{_CAP_WORD})(?:\s(?:(?:of|de|da|del|van|von|der|den|la|le|du|al|bin|&|the)\s)?"
+    rf"(?:{_CAP_WORD})(?:\s(?:(?:of|de|da|del|van|von|der|den|la|le|du|al|bin|&|the)\s){{0,2}}"
     rf"(?:{_CAP_WORD}))*"
 )
 # Capitalised only because they open a sentence or a title; never an answer on their own.
