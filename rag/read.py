@@ -39,13 +39,15 @@ def read_context(question: Question, context: list[Passage], embed: Embed | None
 
 
 def is_clear(reading: Reading, min_margin: float) -> bool:
-    """A candidate of the asked-for kind, not taken from the question, ahead of the next by
-    at least `min_margin` (calibrated on our tune split; see Settings.reader_margin)."""
+    """A candidate of the asked-for kind, not taken from the question (a person sharing only
+    a first name with one it names is new), ahead of the next by at least `min_margin`
+    (calibrated on our tune split; see Settings.reader_margin)."""
     best = reading.answer
     if best is None or reading.asked not in SPAN_KINDS:
         return False
     features = reading.features
-    return best.fit >= 1.0 and best.in_question == 0.0 and features["margin"] >= min_margin
+    new = best.in_question == 0.0 or best.signals.get("new_surname", 0.0) == 1.0
+    return best.fit >= 1.0 and new and features["margin"] >= min_margin
 
 
 def agrees(reading: Reading, verdict: Verdict, min_margin: float, by_surname: bool = False) -> bool:

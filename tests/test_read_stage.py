@@ -164,3 +164,19 @@ def test_even_a_far_clearer_pick_does_not_shorten_a_quote_naming_another() -> No
     best.candidates.append(rival)
     # the quote names two people and does not tell which one answers
     assert not agrees(best, quote, 0.0)
+
+
+def test_a_person_with_a_new_surname_is_clear_though_a_first_name_is_asked() -> None:
+    webster = Candidate(
+        "Simon Webster",
+        "name",
+        "Simon Webster replaced Simon Danielli.",
+        0,
+        3.0,
+        1.0,
+        0.5,
+        signals={"new_surname": 1.0},
+    )
+    assert is_clear(Reading("person", webster, [webster], [], {"margin": 1.0}), 0.5)
+    danielli = Candidate("Simon Danielli", "name", webster.sentence, 0, 3.0, 1.0, 0.5)
+    assert not is_clear(Reading("person", danielli, [danielli], [], {"margin": 1.0}), 0.5)

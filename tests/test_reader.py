@@ -271,3 +271,31 @@ def test_a_sentence_adverb_opening_a_sentence_is_no_name() -> None:
     said = "Finally, a deal to turn it into an arena was struck."
     assert not [span for span, _ in new_spans(said, "org", set())]
     assert offers_asked("Finally, Anschutz struck the deal.", "org", "Which company struck it?")
+
+
+def test_pence_and_cents_are_money() -> None:
+    got = spans("It sells for 79p, with Apple giving a further 70p, and 10 cents a share.")
+    assert ("70p", "money") in got and ("79p", "money") in got
+    assert ("10 cents", "money") in got
+    assert kind_fit("money", next(s for s in extract("a further 70p") if s.text == "70p")) == 1.0
+    assert ("MP3p", "name") in spans("The MP3p player.")  # a digit inside a word is no price
+
+
+def test_a_name_may_join_its_words_with_of_the() -> None:
+    got = [
+        t for t, _ in spans("He told the News of the World about the Chancellor of the Exchequer.")
+    ]
+    assert "News of the World" in got and "Chancellor of the Exchequer" in got
+
+
+def test_a_person_sharing_only_a_first_name_with_the_question_is_someone_new() -> None:
+    question = "Who replaced Simon Danielli on the wing?"
+    ev = Evidence(
+        "Scotland made a change, Simon Webster replacing Simon Danielli on the wing.", 0, 1, 0, 0
+    )
+    best = rank_candidates(question, [ev])[0]
+    assert best.text == "Simon Webster" and best.in_question == 0.5
+    assert best.signals["new_surname"] == 1.0
+    ev = Evidence("Danielli's coach, Frank Hadden, named Simon Danielli on the wing.", 0, 1, 0, 0)
+    named = {c.text: c.signals["new_surname"] for c in rank_candidates(question, [ev])}
+    assert named.get("Frank Hadden") == 0.0  # nothing of it in the question: new anyway
