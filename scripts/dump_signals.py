@@ -21,10 +21,25 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from eval.adapters import load_dataset
 from eval.metrics import answer_contains
-from rag.chain import build_pipeline
+from rag.chain import Pipeline, build_pipeline
 from rag.config import Settings
 from rag.policy import signals
 from rag.read import read_context
+from rag.state import State
+
+
+class BeforePolicy(Pipeline):
+    """The pipeline as the policy sees it: the verdict verified with the reader's ranked
+    sentences for its quote (as in `ask`), the reading beside it, and no policy applied (an
+    earlier dump ran with the reader off, so its quotes were evidence_score's, not the
+    reader's, and the policy was fitted on verdicts the pipeline never gives)."""
+
+    def read_first(self, state: State) -> bool:
+        return False
+
+    def read(self, state: State) -> None:
+        embed = self.retriever.embeddings.embed_documents
+        state.reading = state.reading or read_context(state.question, state.context, embed)
 
 
 def main() -> None:
@@ -34,8 +49,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--limit", type=int, default=0)
     args = parser.parse_args()
-    settings = Settings(data_dir=args.data_dir, reader=False)  # the verdict as verified
-    pipeline = build_pipeline(settings)
+    built = build_pipeline(Settings(data_dir=args.data_dir))
+    pipeline = BeforePolicy(built.settings, built.retriever, built.llm)
     dataset = load_dataset(args.dataset, Path(tempfile.mkdtemp()))
     cases = dataset.cases[: args.limit] if args.limit else dataset.cases
     embed = pipeline.retriever.embeddings.embed_documents
