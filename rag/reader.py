@@ -211,6 +211,7 @@ def _signals(
     hits = question_hits(ev.text, look.stems) + parsed.lemma_hits(look.lemmas)
     arcs = parsed.tree_distance((span.start, span.end), hits)
     subject = parsed.is_subject((span.start, span.end), hits)
+    label = label_of(span.start, span.end, parsed.entities)
     return candidate_signals(
         ev.text,
         span,
@@ -222,19 +223,21 @@ def _signals(
         mentions=0,
         unit=look.unit,
         asked=look.asked,
-        label=label_of(span.start, span.end, parsed.entities),
+        label=label,
     ) | {
         "hand_score": hand,
         "tree_near": 1.0 / (1.0 + arcs) if arcs >= 0 else 0.0,
         "subject_asked": float(look.subject and subject),
         "subject_unasked": float(not look.subject and subject),
-        "new_surname": float(_new_surname(span, inq, look)),
+        "new_surname": float(label == "PERSON" and _new_surname(span, inq, look)),
     }
 
 
 def _new_surname(span: Span, in_question: float, look: _Look) -> bool:
     """A person's name the question shares only a first name with ("Simon Webster" for
-    "Who replaced Simon Danielli?") is someone new: the surname tells people apart."""
+    "Who replaced Simon Danielli?") is someone new: the surname tells people apart. Only a
+    name spaCy marks as a person's: "World Cup Brazil" for "Who won the World Cup Final in
+    2014?" is no one (on RGB it displaced "Germany")."""
     parts = span.text.split()
     if look.asked != "person" or span.kind != "name" or len(parts) < 2 or in_question == 0.0:
         return False

@@ -299,3 +299,10 @@ def test_a_person_sharing_only_a_first_name_with_the_question_is_someone_new() -
     ev = Evidence("Danielli's coach, Frank Hadden, named Simon Danielli on the wing.", 0, 1, 0, 0)
     named = {c.text: c.signals["new_surname"] for c in rank_candidates(question, [ev])}
     assert named.get("Frank Hadden") == 0.0  # nothing of it in the question: new anyway
+
+
+def test_only_a_persons_name_gets_a_new_surname() -> None:
+    question = "Who won the World Cup Final in 2014?"
+    ev = Evidence("The World Cup Brazil hosted ended with Germany beating Argentina.", 0, 1, 0, 0)
+    signals = {c.text: c.signals["new_surname"] for c in rank_candidates(question, [ev])}
+    assert all(value == 0.0 for value in signals.values())
