@@ -229,17 +229,18 @@ def _signals(
         "tree_near": 1.0 / (1.0 + arcs) if arcs >= 0 else 0.0,
         "subject_asked": float(look.subject and subject),
         "subject_unasked": float(not look.subject and subject),
-        "new_surname": float(label == "PERSON" and _new_surname(span, inq, look)),
+        "new_surname": float(_new_surname(span, label, inq, look)),
     }
 
 
-def _new_surname(span: Span, in_question: float, look: _Look) -> bool:
+def _new_surname(span: Span, label: str | None, in_question: float, look: _Look) -> bool:
     """A person's name the question shares only a first name with ("Simon Webster" for
     "Who replaced Simon Danielli?") is someone new: the surname tells people apart. Only a
     name spaCy marks as a person's: "World Cup Brazil" for "Who won the World Cup Final in
     2014?" is no one (on RGB it displaced "Germany")."""
     parts = span.text.split()
-    if look.asked != "person" or span.kind != "name" or len(parts) < 2 or in_question == 0.0:
+    person = look.asked == "person" and span.kind == "name" and label == "PERSON"
+    if not person or len(parts) < 2 or in_question == 0.0:
         return False
     return in_question_share(parts[-1], look.asked_words) == 0.0
 
