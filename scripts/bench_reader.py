@@ -26,6 +26,7 @@ SPLITS = {
     "tune": ROOT / "eval/questions/tune.jsonl",
     "tune-more": ROOT / "eval/questions/tune-more.jsonl",
     "tune-b": ROOT / "eval/questions/tune-b.jsonl",
+    "tune-c": ROOT / "eval/questions/tune-c.jsonl",
     "test": ROOT / "eval/questions/test.jsonl",
     "test-b": ROOT / "eval/questions/test-b.jsonl",
     "dev": DATA / "qa/dev.jsonl",

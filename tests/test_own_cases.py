@@ -13,7 +13,7 @@ from eval.metrics import normalise
 from tests.conftest import ROOT
 
 QUESTIONS = ROOT / "eval" / "questions"
-SPLITS = ("tune", "tune-more", "tune-b", "test", "test-b")
+SPLITS = ("tune", "tune-more", "tune-b", "tune-c", "test", "test-b")
 TYPES = {"factoid", "numeric", "date", "multi_doc", "unanswerable", "followup"}
 
 
@@ -54,7 +54,7 @@ def test_ids_unique_across_splits(splits: dict[str, list[EvalCase]]) -> None:
 
 def test_no_article_in_both_splits(splits: dict[str, list[EvalCase]]) -> None:
     docs = {name: {d for case in cases for d in case.doc_ids} for name, cases in splits.items()}
-    tune = docs["tune"] | docs["tune-more"] | docs["tune-b"]
+    tune = docs["tune"] | docs["tune-more"] | docs["tune-b"] | docs["tune-c"]
     assert not tune & (docs["test"] | docs["test-b"])
 
 
