@@ -26,7 +26,7 @@ from rag.hop import second_hop
 from rag.passage import Passage
 from rag.policy import Policy, apply_policy, load_policy, read_first
 from rag.question import Question
-from rag.read import agrees, overrules, read_context, short_answer, yes_no
+from rag.read import agrees, overrules, read_context, short_answer, unbacked_quote, yes_no
 from rag.retrieval import Filters, NewsRetriever
 from rag.state import Response, State
 from rag.store import NewsStore
@@ -186,6 +186,9 @@ class Pipeline:
             if state.verdict.refused:
                 return
             state.reading = state.reading or read_context(state.question, state.context, embed)
+            if unbacked_quote(state.reading, state.verdict, state.question):
+                state.verdict = Verdict(REFUSAL, [], refused=True)
+                return
             margin = self.settings.reader_margin
             if agrees(state.reading, state.verdict, margin, by_surname=True) or overrules(
                 state.reading, state.verdict, self.settings.reader_overrule_margin

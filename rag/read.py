@@ -26,7 +26,7 @@ from rag.passage import Passage
 from rag.question import Question
 from rag.reader import Reading, read
 from rag.text import STOPWORDS
-from rag.verify import Verdict
+from rag.verify import LONG_QUESTION, Verdict
 
 Embed = Callable[[list[str]], list[list[float]]]
 
@@ -85,6 +85,29 @@ def overrules(reading: Reading, verdict: Verdict, min_margin: float | None) -> b
     if min_margin is None or verdict.refused or verdict.quoted:
         return False
     return is_clear(reading, min_margin)
+
+
+# A quote answering a question that asks for a name, number or date stands only when the
+# reader finds, among the context's candidates of that kind, one it rates at least this high
+# (rag/ranker.py's score). Under it the quote is on the topic, but nothing in the context
+# answers that the reader can name: a guess. Chosen on the three tune splits' signal dumps
+# (scripts/dump_signals.py): of 100 quotes, the 6 under 0.5 were 3 wrong answers and 3 near
+# misses, no right one (under 1.0 also took 4 right ones); checked on test, test-b and dev:
+# 2 wrong and 2 near misses, no right one; on tune-c, written after the rule: 2 wrong and 1
+# right; on RGB: 4 wrong, 4 near misses and 2 right; on MultiHop-RAG no answer changed.
+MIN_QUOTE_PICK = 0.5
+
+
+def unbacked_quote(reading: Reading, verdict: Verdict, question: Question) -> bool:
+    """A quote for a name, number or date that no candidate the reader rates backs. Not for
+    a long question, whose words mostly say which article to read (rag.verify.LONG_QUESTION):
+    its right quotes share few of them, and the reader ranks their candidates low."""
+    if not verdict.quoted or verdict.refused or reading.asked not in SPAN_KINDS:
+        return False
+    if len(question.topic) > LONG_QUESTION:
+        return False
+    best = reading.answer
+    return best is None or best.score < MIN_QUOTE_PICK
 
 
 def short_answer(reading: Reading, context: list[Passage] | None = None) -> Verdict:

@@ -3,15 +3,26 @@ that short span with its sentence as the evidence; otherwise the verified answer
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.language_models.fake import FakeListLLM
 
 from rag.answer import REFUSAL
 from rag.chain import Pipeline
 from rag.config import Settings
 from rag.passage import Passage
-from rag.read import agrees, full_name, is_clear, overrules, short_answer, yes_no
+from rag.question import Question
+from rag.read import (
+    MIN_QUOTE_PICK,
+    agrees,
+    full_name,
+    is_clear,
+    overrules,
+    short_answer,
+    unbacked_quote,
+    yes_no,
+)
 from rag.reader import Candidate, Evidence, Reading, decide_yes_no, read
-from rag.verify import Verdict
+from rag.verify import LONG_QUESTION, Verdict
 from tests.conftest import sample_pipeline
 
 SENTENCE = "Spamhaus director Steve Linford said the list had grown."
@@ -180,3 +191,36 @@ def test_a_person_with_a_new_surname_is_clear_though_a_first_name_is_asked() -> 
     assert is_clear(Reading("person", webster, [webster], [], {"margin": 1.0}), 0.5)
     danielli = Candidate("Simon Danielli", "name", webster.sentence, 0, 3.0, 1.0, 0.5)
     assert not is_clear(Reading("person", danielli, [danielli], [], {"margin": 1.0}), 0.5)
+
+
+def test_a_quote_for_a_name_that_no_rated_candidate_backs_is_refused() -> None:
+    question = Question.parse("Who runs Spamhaus?")
+    quote = Verdict(f"“{SENTENCE}” [1]", [1], {1: [SENTENCE]}, quoted=True)
+    backed = reading()  # its pick scores 3.0
+    weak = Candidate("Steve Linford", "name", SENTENCE, 0, MIN_QUOTE_PICK - 0.1, 1.0)
+    unbacked = Reading("person", weak, [weak], [], {"margin": 1.0})
+    assert not unbacked_quote(backed, quote, question)
+    assert unbacked_quote(unbacked, quote, question)
+    assert unbacked_quote(Reading("person", None, [], [], {}), quote, question)  # no candidate
+    # the model's own verified sentence, and a question that asks no name or figure, stand
+    assert not unbacked_quote(unbacked, Verdict("Steve Linford runs it [1].", [1]), question)
+    why = Reading("other", weak, [weak], [], {"margin": 1.0})
+    assert not unbacked_quote(why, quote, Question.parse("Why did Spamhaus list them?"))
+    # a long question mostly says which article to read: its right quotes rate low
+    long = Question.parse(
+        "Which director, praised by TechCrunch for cutting prices, by The Verge for launching "
+        "phones, by Wired for privacy battles in Europe and lawsuits across America, and by "
+        "Engadget for gaming consoles, runs Spamhaus?"
+    )
+    assert len(long.topic) > LONG_QUESTION and not unbacked_quote(unbacked, quote, long)
+
+
+def test_the_pipeline_refuses_an_unbacked_quote(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing = "Uganda will hold the chair until 2031 [1]."  # 2031: no passage says it
+    quoted = with_reader(settings, failing).ask(QUESTION).answer()
+    assert not quoted.refused and quoted.answer.startswith("2027")  # backed: read short
+    monkeypatch.setattr("rag.read.MIN_QUOTE_PICK", 1e9)  # no candidate rates this high
+    refused = with_reader(settings, failing).ask(QUESTION).answer()
+    assert refused.refused and refused.answer == REFUSAL
