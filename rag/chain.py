@@ -186,7 +186,9 @@ class Pipeline:
             if state.verdict.refused:
                 return
             state.reading = state.reading or read_context(state.question, state.context, embed)
-            if unbacked_quote(state.reading, state.verdict, state.question):
+            # measured with a model only: without one every answer is a quote (--llm none)
+            unbacked = unbacked_quote(state.reading, state.verdict, state.question)
+            if self.llm is not None and unbacked:
                 state.verdict = Verdict(REFUSAL, [], refused=True)
                 return
             margin = self.settings.reader_margin

@@ -99,7 +99,8 @@ MIN_QUOTE_PICK = 0.5
 
 
 def unbacked_quote(reading: Reading, verdict: Verdict, question: Question) -> bool:
-    """A quote for a name, number or date that no candidate the reader rates backs. Not for
+    """A quote for a name, number or date that no candidate the reader rates backs (the
+    pipeline refuses it when a model wrote and failed; without a model, see chain). Not for
     a long question, whose words mostly say which article to read (rag.verify.LONG_QUESTION):
     its right quotes share few of them, and the reader ranks their candidates low."""
     if not verdict.quoted or verdict.refused or reading.asked not in SPAN_KINDS:

@@ -224,3 +224,7 @@ def test_the_pipeline_refuses_an_unbacked_quote(
     monkeypatch.setattr("rag.read.MIN_QUOTE_PICK", 1e9)  # no candidate rates this high
     refused = with_reader(settings, failing).ask(QUESTION).answer()
     assert refused.refused and refused.answer == REFUSAL
+    # without a model every answer is a quote, and the rule was measured with one only
+    extractive = with_reader(settings, failing)
+    extractive = Pipeline(extractive.settings, extractive.retriever, None)
+    assert not extractive.ask(QUESTION).answer().refused
