@@ -62,8 +62,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("ordinal", rf"{_B}\d+(?:st|nd|rd|th)\b"),
         (
             "number",
-            rf"{_B}\d+-\d+\b|{_B}\d[\d,]*(?:\.\d+)?{_SCALE}?"
-            rf"(?:(?:-|\s){_UNIT}\b)?(?![\w-])|\b{_NUM}{_SCALE}?(?:(?:-|\s){_UNIT}\b)?\b",
+            # a compound's number is whole: "a 2,700-strong audience" (not "2" and "700")
+            rf"{_B}\d+-\d+\b|{_B}\d+(?:,\d{{3}})*(?:\.\d+)?{_SCALE}?"
+            rf"(?:(?:-|\s){_UNIT}\b)?(?!\w)(?!-\d)|\b{_NUM}{_SCALE}?(?:(?:-|\s){_UNIT}\b)?\b",
         ),
     )
 ]

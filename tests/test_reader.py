@@ -281,6 +281,12 @@ def test_pence_and_cents_are_money() -> None:
     assert ("MP3p", "name") in spans("The MP3p player.")  # a digit inside a word is no price
 
 
+def test_a_compounds_number_is_whole() -> None:
+    assert ("2,700", "number") in spans("He played to a 2,700-strong audience in Paris.")
+    assert ("4-3", "number") in spans("They won 4-3 at home.")  # a score stays a score
+    assert ("1,200 copies", "number") in spans("It sold 1,200 copies.")
+
+
 def test_a_name_may_join_its_words_with_of_the() -> None:
     got = [
         t for t, _ in spans("He told the News of the World about the Chancellor of the Exchequer.")
