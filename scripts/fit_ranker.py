@@ -2,7 +2,7 @@
 how often the top candidate holds the gold answer: hand weights against the fitted model.
 The reader is given the gold article(s) plus a distractor, as in scripts/bench_reader.py.
 
-    PYTHONPATH=. python scripts/fit_ranker.py --fit tune tune-more tune-b \
+    PYTHONPATH=. python scripts/fit_ranker.py --fit tune tune-more tune-b tune-c \
         --check test test-b dev [--write]
 
 Pointwise logistic regression (scikit-learn, L2, standardised, folded back to raw weights);
@@ -97,7 +97,7 @@ def top1(lists: list[list[dict[str, Any]]], ranker: Ranker | None) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fit", nargs="+", default=["tune", "tune-more", "tune-b"])
+    parser.add_argument("--fit", nargs="+", default=["tune", "tune-more", "tune-b", "tune-c"])
     parser.add_argument("--check", nargs="*", default=["test", "test-b", "dev"])
     parser.add_argument("--sentences", type=int, default=3, help="sentences read per question")
     parser.add_argument("-C", type=float, default=0.5)
