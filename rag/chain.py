@@ -187,8 +187,9 @@ class Pipeline:
                 return
             state.reading = state.reading or read_context(state.question, state.context, embed)
             # measured with a model only: without one every answer is a quote (--llm none)
-            unbacked = unbacked_quote(state.reading, state.verdict, state.question)
-            if self.llm is not None and unbacked:
+            if self.llm is not None and unbacked_quote(
+                state.reading, state.verdict, state.question
+            ):
                 state.verdict = Verdict(REFUSAL, [], refused=True)
                 return
             margin = self.settings.reader_margin
