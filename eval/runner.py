@@ -29,12 +29,20 @@ QUALITY_METRICS: dict[str, bool] = {
     "token_f1": True,
     "refusal_rate_unanswerable": True,
     "false_refusal_rate": False,
+    # answerable, answered, and the answer lacks the gold: what a refusal of a wrong answer
+    # removes, though false_refusal_rate counts that refusal against it
+    "wrong_answer_rate": False,
     "grounded_rate": True,
 }
 FAMILIES = {
     "retrieval": ["hit@1", "hit@5", "recall@10", "mrr@10"],
     "answers": ["answer_contains", "exact_match", "token_f1"],
-    "behaviour": ["refusal_rate_unanswerable", "false_refusal_rate", "grounded_rate"],
+    "behaviour": [
+        "refusal_rate_unanswerable",
+        "false_refusal_rate",
+        "wrong_answer_rate",
+        "grounded_rate",
+    ],
 }
 
 
@@ -91,6 +99,8 @@ def score_case(case: EvalCase, answer: Answer, retrieved: list[str] | None) -> d
             }
     scores["refusal_rate_unanswerable"] = None if case.answerable else float(answer.refused)
     scores["false_refusal_rate"] = float(answer.refused) if case.answerable else None
+    wrong = not answer.refused and not scores["answer_contains"]
+    scores["wrong_answer_rate"] = float(wrong) if case.answerable else None
     scores["grounded_rate"] = None if answer.refused else float(is_grounded(answer))
     row: dict[str, Any] = {
         "id": case.id,

@@ -14,9 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from eval.adapters import load_dataset, rgb_cases
-from eval.cases import read_cases
+from eval.cases import EvalCase, read_cases
 from eval.command import EvalRequest, run_evaluation
 from eval.compare import compare, parse_tolerances
+from eval.runner import score_case, summarise
+from rag.answer import Answer
 from rag.chain import Pipeline
 from rag.config import Settings
 from tests.browser import chromium_page, screenshot
@@ -55,7 +57,8 @@ def test_eval_writes_the_three_files_in_the_shared_format(
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     cases = read_cases(SAMPLE_QUESTIONS)
     assert report["dataset"] == "sample_questions.jsonl" and report["n"] == len(cases)
-    assert set(report["metrics"]) == FORMAT_METRICS
+    # the format's metrics keep their names; the format allows more keys
+    assert set(report["metrics"]) == FORMAT_METRICS | {"wrong_answer_rate"}
     assert report["models"]["llm"] == "llamacpp:bundled" and "top_k" in report["config"]
     assert "openai_api_key" not in report["config"]
     # which checkout produced it: an editable install runs its own, whatever the directory
@@ -226,6 +229,25 @@ def test_baseline_without_a_regression_exits_0(tmp_path: Path) -> None:
     after = hand_made_report(tmp_path / "after", [1.0] * 22 + [0.0] * 8)
     loose = ["compare", str(before), str(after), "--tolerance", "0.5"]
     assert CliRunner().invoke(app, loose).exit_code == 0
+
+
+def test_a_wrong_answer_counts_where_a_refusal_of_it_would_be_a_false_refusal() -> None:
+    case = EvalCase(id="c", question="Who runs Spamhaus?", answers=["Steve Linford"])
+    unanswerable = EvalCase(id="u", question="Who owns Spamhaus?", type="unanswerable")
+
+    def row(of: EvalCase, said: str, refused: bool = False) -> dict[str, Any]:
+        return score_case(of, Answer(question=of.question, answer=said, refused=refused), None)
+
+    rows = [
+        row(case, "Steve Linford [1]."),  # right
+        row(case, "Jo Bloggs [1]."),  # wrong
+        row(case, "I couldn't find this.", refused=True),  # refused
+        row(unanswerable, "Jo Bloggs [1]."),  # not answerable: counts in neither
+    ]
+    assert [r["wrong_answer_rate"] for r in rows] == [0.0, 1.0, 0.0, None]
+    assert [r["false_refusal_rate"] for r in rows] == [0.0, 0.0, 1.0, None]
+    summary = summarise([{**r, "latency_s": 1.0} for r in rows])
+    assert summary["wrong_answer_rate"] == round(1 / 3, 4)
 
 
 def test_lower_is_better_for_false_refusals() -> None:
