@@ -99,7 +99,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fit", nargs="+", default=["tune", "tune-more", "tune-b", "tune-c"])
     parser.add_argument("--check", nargs="*", default=["test", "test-b", "dev"])
-    parser.add_argument("--sentences", type=int, default=3, help="sentences read per question")
+    # the pipeline's own reading depth, so the shipped column is the ranker as it runs
+    parser.add_argument(
+        "--sentences", type=int, default=Weights().sentences_read, help="sentences read"
+    )
     parser.add_argument("-C", type=float, default=0.5)
     parser.add_argument("--listwise", action="store_true", help="conditional logit, not pointwise")
     parser.add_argument("--l2", type=float, default=0.05, help="listwise L2 strength")
